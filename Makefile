@@ -1,0 +1,30 @@
+# The README's two commands are `make demo` and `make test`; both set up the
+# virtual environment first, so a fresh clone needs nothing installed by hand.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+READY := $(VENV)/.ready
+DEMO_OUT ?= demo-output
+
+.PHONY: demo test bench clean setup
+
+setup: $(READY)
+
+$(READY): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(READY)
+
+demo: $(READY)
+	$(BIN)/reslip demo --out $(DEMO_OUT)
+
+test: $(READY)
+	$(BIN)/pytest -q
+
+bench: $(READY)
+	$(BIN)/python bench/run.py --out bench/results.json
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .hypothesis
