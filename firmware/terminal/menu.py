@@ -1,0 +1,581 @@
+# The keypad menus: keys in, screen text out, actions out through a facade.
+#
+# The menu knows no hardware. The app feeds it keys with press() and the time
+# with tick(), draws `lines` when `changed` is set, and hands it a `terminal`
+# object that rings sales, finds records and queues slips:
+#
+#   clock_valid() -> bool
+#   ring_sale(amount_cents, method, card_last4) -> Record
+#   last_sale() -> Record or None
+#   find(voucher) -> Record or None
+#   reprint_count(voucher) -> int
+#   reprint(voucher) -> Record
+#   check_pin(role, pin) -> bool
+#   search(amount_cents=None, start=None, end=None) -> [Record], newest first
+#   attention() -> str or None
+#
+# ring_sale and reprint raise TerminalError with a short message to show.
+#
+# Screens sit on a stack: a key either works inside the top screen, opens a
+# new one on top, or (CANCEL) pops the top one, which is why CANCEL never has
+# a side effect. Only three screens commit anything, all on ENTER and all
+# saying what ENTER will print: the sale confirmation, the reprint preview
+# and the "reprint again?" question. `pending` names what ENTER would commit.
+
+from micropython import const
+import time
+
+from terminal.money import format_cents, parse_amount
+from terminal.record import (CARD, CASH, KIND_NAMES, METHOD_NAMES, QR, REFUND, SALE,
+                             SETTLEMENT, TRAINING_SALE, VOID)
+
+KEY_SALE = "A"
+KEY_TRANSACTIONS = "B"
+KEY_CANCEL = "C"
+KEY_DELETE = "D"
+KEY_ENTER = "#"
+KEY_POINT = "*"
+KEYS = "0123456789*#ABCD"
+
+_PIN_TRIES = const(5)
+_PIN_LOCK_MS = const(300000)
+_PIN_MAX_DIGITS = const(8)
+_VOUCHER_MAX_DIGITS = const(9)
+_AMOUNT_MAX_CHARS = const(10)
+_IDLE_REFRESH_MS = const(1000)
+
+# Kinds that have a slip of their own; a reprint event or a clock change has none.
+_SLIP_KINDS = (SALE, VOID, REFUND, SETTLEMENT, TRAINING_SALE)
+
+
+class TerminalError(Exception):
+    """A refusal from the terminal; its message is short enough for the screen."""
+
+
+class Menu:
+    def __init__(self, terminal, width=16, rows=2, session_timeout_ms=120000):
+        self.terminal = terminal
+        self.width = width
+        self.rows = rows
+        self.session_timeout_ms = session_timeout_ms
+        self.lines = [" " * width] * rows
+        self.changed = True
+
+        self._stack = [_Idle()]
+        # The clock is whatever tick() last said; the app ticks every loop.
+        self._now_ms = 0
+        self._last_key_ms = 0
+        self._last_idle_draw_ms = 0
+
+        # TODO: keep the failure count and lock time in flash so a reboot
+        # does not reset them; the terminal facade has no place for them yet.
+        self._pin_failures = 0
+        self._pin_locked_at_ms = None
+
+        self._render()
+
+    # --- what the app calls ---
+
+    def press(self, key):
+        """One key from the keypad; keys outside KEYS are ignored."""
+        if len(key) != 1 or key not in KEYS:
+            return
+        self._last_key_ms = self._now_ms
+        self._stack[-1].key(self, key)
+        self._render()
+
+    def tick(self, now_ms):
+        """The time, from the main loop: ends an idle session, refreshes idle."""
+        self._now_ms = now_ms
+        if len(self._stack) > 1:
+            if time.ticks_diff(now_ms, self._last_key_ms) >= self.session_timeout_ms:
+                self._home()
+                self._render()
+        elif time.ticks_diff(now_ms, self._last_idle_draw_ms) >= _IDLE_REFRESH_MS:
+            # The idle note (paper out, clock not set) changes without keys.
+            self._last_idle_draw_ms = now_ms
+            self._render()
+
+    @property
+    def pending(self):
+        """What ENTER would commit on this screen: ("sale", cents, method,
+        last4), ("reprint", voucher), or None."""
+        return self._stack[-1].pending()
+
+    @property
+    def screen_name(self):
+        return type(self._stack[-1]).__name__.lstrip("_")
+
+    # --- navigation, for the screens ---
+
+    def _push(self, screen):
+        self._stack.append(screen)
+
+    def _back(self):
+        if len(self._stack) > 1:
+            self._stack.pop()
+
+    def _cut(self, depth):
+        """Drop every screen above the first `depth` ones."""
+        del self._stack[max(depth, 1):]
+
+    def _home(self):
+        self._cut(1)
+
+    def _notice(self, top, bottom=""):
+        self._push(_Notice(top, bottom))
+
+    def _render(self):
+        shown = self._stack[-1].show(self)
+        lines = []
+        for row in range(self.rows):
+            text = shown[row] if row < len(shown) else ""
+            lines.append(_fit(text, self.width))
+        if lines != self.lines:
+            self.lines = lines
+            self.changed = True
+
+    # --- PIN lock ---
+
+    def _pin_locked(self):
+        if self._pin_locked_at_ms is None:
+            return False
+        if time.ticks_diff(self._now_ms, self._pin_locked_at_ms) < _PIN_LOCK_MS:
+            return True
+        self._pin_locked_at_ms = None
+        self._pin_failures = 0
+        return False
+
+    def _pin_minutes_left(self):
+        left_ms = _PIN_LOCK_MS - time.ticks_diff(self._now_ms, self._pin_locked_at_ms)
+        return (left_ms + 59999) // 60000
+
+    def _pin_failed(self):
+        self._pin_failures += 1
+        if self._pin_failures >= _PIN_TRIES:
+            self._pin_locked_at_ms = self._now_ms
+        return _PIN_TRIES - self._pin_failures
+
+    def _pin_passed(self):
+        self._pin_failures = 0
+
+
+# --- screens ---
+#
+# Each screen answers three things: key(menu, key) does what a key means
+# here, show(menu) gives the text, pending() names what ENTER commits.
+
+class _Screen:
+    def key(self, menu, key):
+        if key == KEY_CANCEL:
+            menu._back()
+
+    def show(self, menu):
+        return ("", "")
+
+    def pending(self):
+        return None
+
+
+class _Idle(_Screen):
+    def key(self, menu, key):
+        terminal = menu.terminal
+        if key == KEY_SALE:
+            if terminal.clock_valid():
+                menu._push(_AmountEntry("SALE AMOUNT", _start_sale))
+            else:
+                menu._notice("CLOCK NOT SET", "NO SALES")
+        elif key == KEY_TRANSACTIONS:
+            if menu._pin_locked():
+                menu._notice("PIN LOCKED", "WAIT %d MIN" % menu._pin_minutes_left())
+            else:
+                menu._push(_PinEntry())
+
+    def show(self, menu):
+        note = menu.terminal.attention()
+        return (_spread("reslip", "READY", menu.width), note or "A=SALE B=TRANS")
+
+
+class _Notice(_Screen):
+    """A message; any key takes it away."""
+
+    def __init__(self, top, bottom):
+        self.top = top
+        self.bottom = bottom
+
+    def key(self, menu, key):
+        menu._back()
+
+    def show(self, menu):
+        return (self.top, self.bottom)
+
+
+class _AmountEntry(_Screen):
+    """Digits with `*` as the point; ENTER hands the cents to `then`."""
+
+    def __init__(self, title, then):
+        self.title = title
+        self.then = then
+        self.text = ""
+        self.note = None
+
+    def key(self, menu, key):
+        self.note = None
+        if key == KEY_CANCEL:
+            menu._back()
+        elif key == KEY_DELETE:
+            self.text = self.text[:-1]
+        elif key == KEY_POINT or "0" <= key <= "9":
+            self._type("." if key == KEY_POINT else key)
+        elif key == KEY_ENTER:
+            self._enter(menu)
+
+    def _type(self, char):
+        # A lone leading zero gives way to the next digit: "05" is "5".
+        text = char if self.text == "0" and char != "." else self.text + char
+        if len(text) > _AMOUNT_MAX_CHARS:
+            self.note = "AMOUNT TOO LARGE"
+            return
+
+        # Refuse the key that makes the amount wrong, not the ENTER after it.
+        # A trailing point is fine while typing ("12." becomes "12.0").
+        try:
+            parse_amount(text + "0" if text.endswith(".") else text)
+        except ValueError as error:
+            self.note = str(error).upper()
+            return
+        self.text = text
+
+    def _enter(self, menu):
+        try:
+            cents = parse_amount(self.text)
+        except ValueError as error:
+            self.note = str(error).upper()
+            return
+        if cents == 0:
+            self.note = "AMOUNT IS ZERO"
+            return
+        self.then(menu, cents)
+
+    def show(self, menu):
+        return (self.note or self.title, _right(self.text or "0.00", menu.width))
+
+
+class _Sale:
+    """The sale being typed, shared by its screens."""
+
+    def __init__(self, cents):
+        self.cents = cents
+        self.method = CASH
+        self.card_last4 = ""
+
+
+def _start_sale(menu, cents):
+    menu._push(_MethodChoice(_Sale(cents)))
+
+
+class _MethodChoice(_Screen):
+    def __init__(self, sale):
+        self.sale = sale
+
+    def key(self, menu, key):
+        sale = self.sale
+        if key == KEY_CANCEL:
+            menu._back()
+        elif key == "1" or key == "3":
+            sale.method = CASH if key == "1" else QR
+            sale.card_last4 = ""
+            menu._push(_SaleConfirm(sale))
+        elif key == "2":
+            sale.method = CARD
+            menu._push(_CardDigits(sale))
+
+    def show(self, menu):
+        return ("1CASH 2CARD 3QR", _right(format_cents(self.sale.cents), menu.width))
+
+
+class _CardDigits(_Screen):
+    """The card's last four digits, for the slip; ENTER with none is fine."""
+
+    def __init__(self, sale):
+        self.sale = sale
+        self.digits = ""
+
+    def key(self, menu, key):
+        if key == KEY_CANCEL:
+            menu._back()
+        elif key == KEY_DELETE:
+            self.digits = self.digits[:-1]
+        elif "0" <= key <= "9" and len(self.digits) < 4:
+            self.digits += key
+        elif key == KEY_ENTER:
+            self.sale.card_last4 = self.digits
+            menu._push(_SaleConfirm(self.sale))
+
+    def show(self, menu):
+        return ("CARD LAST 4", _spread("#=OK", self.digits or "----", menu.width))
+
+
+class _SaleConfirm(_Screen):
+    def __init__(self, sale):
+        self.sale = sale
+
+    def key(self, menu, key):
+        if key == KEY_CANCEL:
+            menu._back()
+        elif key == KEY_ENTER:
+            sale = self.sale
+            menu._home()
+            try:
+                record = menu.terminal.ring_sale(sale.cents, sale.method, sale.card_last4)
+            except TerminalError as error:
+                menu._notice("NOT PRINTED", str(error))
+                return
+            menu._notice("PRINTED #%06d" % record.voucher,
+                         _right(format_cents(record.amount), menu.width))
+
+    def show(self, menu):
+        sale = self.sale
+        method = METHOD_NAMES[sale.method]
+        if sale.card_last4:
+            method += "*" + sale.card_last4
+        return ("PRINT %s?" % method, _right(format_cents(sale.cents), menu.width))
+
+    def pending(self):
+        sale = self.sale
+        return ("sale", sale.cents, sale.method, sale.card_last4)
+
+
+class _PinEntry(_Screen):
+    """The operator PIN, shown as stars; it opens the transactions menu."""
+
+    role = "operator"
+
+    def __init__(self):
+        self.pin = ""
+        self.note = None
+
+    def key(self, menu, key):
+        self.note = None
+        if key == KEY_CANCEL:
+            menu._back()
+        elif key == KEY_DELETE:
+            self.pin = self.pin[:-1]
+        elif "0" <= key <= "9" and len(self.pin) < _PIN_MAX_DIGITS:
+            self.pin += key
+        elif key == KEY_ENTER and self.pin:
+            self._check(menu)
+
+    def _check(self, menu):
+        pin, self.pin = self.pin, ""
+        if menu._pin_locked():
+            menu._back()
+            menu._notice("PIN LOCKED", "WAIT %d MIN" % menu._pin_minutes_left())
+        elif menu.terminal.check_pin(self.role, pin):
+            menu._pin_passed()
+            menu._back()
+            menu._push(_TransactionsMenu())
+        else:
+            tries_left = menu._pin_failed()
+            if tries_left > 0:
+                self.note = "WRONG PIN %d LEFT" % tries_left
+            else:
+                menu._back()
+                menu._notice("PIN LOCKED", "WAIT %d MIN" % menu._pin_minutes_left())
+
+    def show(self, menu):
+        return (self.note or "OPERATOR PIN", "*" * len(self.pin))
+
+
+class _TransactionsMenu(_Screen):
+    def key(self, menu, key):
+        if key == KEY_CANCEL:
+            menu._back()
+        elif key == "1":
+            record = menu.terminal.last_sale()
+            if record is None:
+                menu._notice("NO SALES", "NOTHING TO PRINT")
+            else:
+                _open_preview(menu, record)
+        elif key == "2":
+            menu._push(_VoucherEntry())
+        elif key == "3":
+            menu._push(_AmountEntry("FIND AMOUNT", _find_amount))
+
+    def show(self, menu):
+        return ("1 LAST 2 VOUCHER", "3 AMOUNT  C=EXIT")
+
+
+class _VoucherEntry(_Screen):
+    def __init__(self):
+        self.digits = ""
+
+    def key(self, menu, key):
+        if key == KEY_CANCEL:
+            menu._back()
+        elif key == KEY_DELETE:
+            self.digits = self.digits[:-1]
+        elif "0" <= key <= "9" and len(self.digits) < _VOUCHER_MAX_DIGITS:
+            self.digits += key
+        elif key == KEY_ENTER and self.digits:
+            voucher = int(self.digits)
+            record = menu.terminal.find(voucher)
+            if record is None:
+                # TODO: offer the nearest vouchers that do exist.
+                menu._notice("NOT FOUND", "VOUCHER #%06d" % voucher)
+            else:
+                _open_preview(menu, record)
+
+    def show(self, menu):
+        return ("VOUCHER NO.", _right(self.digits, menu.width))
+
+
+def _find_amount(menu, cents):
+    records = menu.terminal.search(amount_cents=cents)
+    if records:
+        menu._push(_ResultList(records))
+    else:
+        # TODO: show the closest amounts that do exist.
+        menu._notice("NOT FOUND", _spread("AMT", format_cents(cents), menu.width))
+
+
+class _ResultList(_Screen):
+    """Search results, newest first: 8 or `*` older, 2 newer, ENTER picks."""
+
+    def __init__(self, records):
+        self.records = records
+        self.at = 0
+
+    def key(self, menu, key):
+        if key == KEY_CANCEL:
+            menu._back()
+        elif key == "8" or key == KEY_POINT:
+            self.at = min(self.at + 1, len(self.records) - 1)
+        elif key == "2":
+            self.at = max(self.at - 1, 0)
+        elif key == KEY_ENTER:
+            _open_preview(menu, self.records[self.at])
+
+    def show(self, menu):
+        record = self.records[self.at]
+        place = "%d/%d" % (self.at + 1, len(self.records))
+        when = _date_time(record.timestamp) if record.clock_valid else "NO CLOCK"
+        # The amount is the one searched for; the time tells matches apart.
+        return (_spread(place, "#%06d" % record.voucher, menu.width), when)
+
+
+def _open_preview(menu, record):
+    if record.kind not in _SLIP_KINDS:
+        menu._notice("NO SLIP", "#%06d %s" % (record.voucher,
+                                              KIND_NAMES.get(record.kind, "?")))
+        return
+    menu._push(_ReprintPreview(record, len(menu._stack),
+                               menu.terminal.reprint_count(record.voucher)))
+
+
+class _ReprintPreview(_Screen):
+    """The record as stored; ENTER reprints it, or asks again if it was reprinted."""
+
+    def __init__(self, record, return_depth, reprint_count):
+        self.record = record
+        self.return_depth = return_depth
+        self.reprint_count = reprint_count
+
+    def key(self, menu, key):
+        if key == KEY_CANCEL:
+            menu._back()
+        elif key == KEY_ENTER:
+            if self.reprint_count:
+                menu._push(_ReprintAgain(self))
+            else:
+                _reprint(menu, self)
+
+    def show(self, menu):
+        record = self.record
+        kind = KIND_NAMES.get(record.kind, "?")
+        amount = format_cents(record.amount)
+        # As much of "SALE CASH" as fits whole beside the amount.
+        label = (kind + " " + METHOD_NAMES.get(record.method, "")).rstrip()
+        if len(label) + 1 + len(amount) > menu.width:
+            label = kind
+        if len(label) + 1 + len(amount) > menu.width:
+            label = ""
+        return ("REPRINT #%06d?" % record.voucher, _spread(label, amount, menu.width))
+
+    def pending(self):
+        return None if self.reprint_count else ("reprint", self.record.voucher)
+
+
+class _ReprintAgain(_Screen):
+    def __init__(self, preview):
+        self.preview = preview
+
+    def key(self, menu, key):
+        if key == KEY_CANCEL:
+            menu._back()
+        elif key == KEY_ENTER:
+            _reprint(menu, self.preview)
+
+    def show(self, menu):
+        return ("REPRINTED %dX" % self.preview.reprint_count,
+                "AGAIN #%06d?" % self.preview.record.voucher)
+
+    def pending(self):
+        return ("reprint", self.preview.record.voucher)
+
+
+def _reprint(menu, preview):
+    # TODO: past a set number of copies, ask for the supervisor PIN.
+    voucher = preview.record.voucher
+    menu._cut(preview.return_depth)
+    try:
+        menu.terminal.reprint(voucher)
+    except TerminalError as error:
+        menu._notice("NOT PRINTED", str(error))
+        return
+    menu._notice("REPRINT #%06d" % voucher, "SENT TO PRINTER")
+
+
+# --- text helpers ---
+
+def _fit(text, width):
+    if len(text) >= width:
+        return text[:width]
+    return text + " " * (width - len(text))
+
+
+def _right(text, width):
+    if len(text) >= width:
+        return text[-width:]
+    return " " * (width - len(text)) + text
+
+
+def _spread(left, right, width):
+    """`left` at the start and `right` at the end; the right side wins a tie."""
+    room = width - len(right)
+    if room <= 0:
+        return right[-width:]
+    if len(left) >= room:
+        left = left[:max(room - 1, 0)]
+    return left + " " * (room - len(left)) + right
+
+
+def _date_time(timestamp):
+    """Unix seconds as "2026-12-03 16:39", without the board's own epoch."""
+    days, seconds = divmod(timestamp, 86400)
+
+    # Days since 1970-01-01 to a civil date, counting from 0000-03-01 so the
+    # leap day falls at the end of the year.
+    days += 719468
+    era = days // 146097
+    day_of_era = days - era * 146097
+    year_of_era = (day_of_era - day_of_era // 1460 + day_of_era // 36524
+                   - day_of_era // 146096) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    month_index = (5 * day_of_year + 2) // 153
+    day = day_of_year - (153 * month_index + 2) // 5 + 1
+    month = month_index + 3 if month_index < 10 else month_index - 9
+    year = year_of_era + era * 400 + (1 if month <= 2 else 0)
+
+    return "%04d-%02d-%02d %02d:%02d" % (year, month, day, seconds // 3600,
+                                          seconds // 60 % 60)

@@ -1,0 +1,395 @@
+# The menus, driven by key scripts against the fake terminal, in both runtimes.
+from fake_terminal import FakeTerminal
+from terminal.keyscript import ScriptMismatch, parse, run
+from terminal.menu import Menu
+from terminal.money import format_cents, parse_amount
+from terminal.record import CARD, CASH, QR, REPRINT, SALE
+
+
+def play(script, terminal=None, menu=None, clock=None):
+    """Run `script`; "! tick N" moves the clock N ms on. Returns the menu."""
+    terminal = terminal if terminal is not None else FakeTerminal()
+    clock = clock if clock is not None else [0]
+    if menu is None:
+        menu = Menu(terminal)
+        menu.tick(clock[0])
+
+    def on_directive(text, line_no):
+        words = text.split()
+        if words[0] != "tick":
+            raise AssertionError("line %d: unknown directive %s" % (line_no, text))
+        clock[0] += int(words[1])
+        menu.tick(clock[0])
+
+    run(parse(script), menu, on_directive)
+    return menu
+
+
+def sales_in(terminal):
+    return [(r.amount, r.method, r.card_last4) for r in terminal.journal if r.kind == SALE]
+
+
+def refused(call):
+    try:
+        call()
+    except ValueError as error:
+        return str(error)
+    raise AssertionError("no ValueError")
+
+
+# --- money ---
+
+def test_amounts_parse_to_integer_cents():
+    assert parse_amount("1234567.89") == 123456789
+    assert parse_amount("12") == 1200
+    assert parse_amount("12.5") == 1250
+    assert parse_amount("12.") == 1200
+    assert parse_amount(".05") == 5
+    assert parse_amount("0012.30") == 1230
+    assert parse_amount("9999999.99") == 999999999
+
+
+def test_bad_amounts_are_refused_with_a_short_message():
+    assert refused(lambda: parse_amount("")) == "no amount"
+    assert refused(lambda: parse_amount(".")) == "no amount"
+    assert refused(lambda: parse_amount("1.2.3")) == "two points"
+    assert refused(lambda: parse_amount("1.234")) == "max 2 decimals"
+    assert refused(lambda: parse_amount("10000000")) == "amount too large"
+    assert refused(lambda: parse_amount("1a")) == "bad character"
+    assert refused(lambda: parse_amount("-5")) == "bad character"
+    for message in ("no amount", "two points", "max 2 decimals", "amount too large"):
+        assert len(message) <= 16
+
+
+def test_cents_format_with_thousands():
+    assert format_cents(0) == "0.00"
+    assert format_cents(5) == "0.05"
+    assert format_cents(123450) == "1,234.50"
+    assert format_cents(100000) == "1,000.00"
+    assert format_cents(999999999) == "9,999,999.99"
+    assert format_cents(-1999) == "-19.99"
+
+
+def test_format_and_parse_agree():
+    for cents in (1, 99, 100, 1001, 123456, 99999999, 999999999):
+        assert parse_amount(format_cents(cents).replace(",", "")) == cents
+
+
+# --- the screen ---
+
+def test_every_screen_line_is_exactly_the_width():
+    terminal = FakeTerminal()
+    menu = Menu(terminal)
+    seen = set()
+    for key in "A9999999*99#2" "1234#" "#" "#B0000#1#" "#3" "9999999*99#" "#":
+        menu.press(key)
+        assert len(menu.lines) == 2
+        for line in menu.lines:
+            assert len(line) == 16
+        seen.add(menu.screen_name)
+    assert len(seen) >= 8
+
+
+def test_more_rows_are_padded():
+    menu = Menu(FakeTerminal(), width=20, rows=4)
+    assert len(menu.lines) == 4
+    assert menu.lines[3] == " " * 20
+
+
+def test_changed_is_set_when_the_text_changes():
+    menu = Menu(FakeTerminal())
+    menu.changed = False
+    menu.press("5")  # ignored on the idle screen
+    assert not menu.changed
+    menu.press("A")
+    assert menu.changed
+
+
+def test_idle_shows_what_needs_attention():
+    terminal = FakeTerminal()
+    terminal.note = "PAPER OUT"
+    play("? reslip \n ? PAPER OUT", terminal)
+    play("? A=SALE B=TRANS", FakeTerminal())
+
+
+def test_idle_note_appears_without_keys():
+    terminal = FakeTerminal()
+    menu = Menu(terminal)
+    menu.tick(0)
+    terminal.note = "PAPER OUT"
+    menu.tick(500)
+    assert "PAPER OUT" not in menu.lines[1]
+    menu.tick(1000)
+    assert "PAPER OUT" in menu.lines[1]
+
+
+# --- sale ---
+
+SALE_CASH = """
+A           ? SALE AMOUNT
+1234567*89  ? 1234567.89
+#           ? 1CASH 2CARD 3QR
+            ? 1,234,567.89
+1           ? PRINT CASH?
+            ? 1,234,567.89
+#           ? PRINTED #000001
+C           ? READY
+"""
+
+
+def test_cash_sale():
+    terminal = FakeTerminal()
+    play(SALE_CASH, terminal)
+    assert sales_in(terminal) == [(123456789, CASH, "")]
+
+
+def test_card_sale_keeps_the_last_four_digits():
+    terminal = FakeTerminal()
+    play("""
+        A 12*5 #        ? 12.50
+        2               ? CARD LAST 4
+        12345           ? 1234          ; a fifth digit is not taken
+        D 9             ? 1239
+        #               ? PRINT CARD*1239?
+        #               ? PRINTED #000001
+        """, terminal)
+    assert sales_in(terminal) == [(1250, CARD, "1239")]
+
+
+def test_card_sale_without_digits_and_qr_sale():
+    terminal = FakeTerminal()
+    play("""
+        A 7 # 2 #       ? PRINT CARD?
+        #               ? PRINTED #000001
+        # A 8*01 # 3    ? PRINT QR?
+                        ? 8.01
+        #               ? PRINTED #000002
+        """, terminal)
+    assert sales_in(terminal) == [(700, CARD, ""), (801, QR, "")]
+
+
+def test_amount_keys_that_make_it_wrong_are_refused():
+    terminal = FakeTerminal()
+    play("""
+        A 1**           ? TWO POINTS
+                        ? 1.
+        234             ? MAX 2 DECIMALS
+                        ? 1.23
+        C A 99999999    ? AMOUNT TOO LARGE
+                        ? 9999999
+        C A 007         ? 7
+        C A *5 #        ? 0.50
+        """, terminal)
+    assert sales_in(terminal) == []
+
+
+def test_zero_and_empty_amounts_are_refused():
+    terminal = FakeTerminal()
+    play("""
+        A #             ? NO AMOUNT
+        0 #             ? AMOUNT IS ZERO
+        * 0 0 #         ? AMOUNT IS ZERO
+        D D D D 5 #     ? 1CASH
+        """, terminal)
+    assert sales_in(terminal) == []
+
+
+def test_sale_is_refused_while_the_clock_is_not_set():
+    terminal = FakeTerminal(clock_valid=False)
+    play("""
+        ? CLOCK NOT SET
+        A               ? CLOCK NOT SET
+                        ? NO SALES
+        5 # 1 #         ? READY         ; any key leaves; no amount screen came
+        """, terminal)
+    assert terminal.prints() == []
+
+
+def test_cancel_goes_back_one_step_at_a_time():
+    terminal = FakeTerminal()
+    play("""
+        A 5 # 2 12 # ? PRINT CARD*12?
+        C            ? CARD LAST 4
+                     ? 12
+        C            ? 1CASH 2CARD 3QR
+        C            ? SALE AMOUNT
+                     ? 5
+        C            ? READY
+        C            ? READY
+        """, terminal)
+    assert terminal.prints() == []
+
+
+def test_a_refused_sale_shows_why():
+    terminal = FakeTerminal()
+    terminal.refusal = "JOURNAL FULL"
+    play("""
+        A 5 # 1 #       ? NOT PRINTED
+                        ? JOURNAL FULL
+        #               ? READY
+        """, terminal)
+    assert sales_in(terminal) == []
+
+
+def test_a_script_mismatch_names_the_line_and_the_screen():
+    try:
+        play("A\n? NOT THERE")
+    except ScriptMismatch as error:
+        assert "line 2" in str(error)
+        assert "NOT THERE" in str(error)
+        assert "SALE AMOUNT" in str(error)
+        return
+    raise AssertionError("no mismatch reported")
+
+
+# --- PIN ---
+
+def test_wrong_pin_then_right_pin():
+    terminal = FakeTerminal(pins={"operator": "0123"})
+    play("""
+        B               ? OPERATOR PIN
+        123 #           ? WRONG PIN 4 LEFT
+        0123            ? ****
+        #               ? 1 LAST 2 VOUCHER
+        C               ? READY
+        """, terminal)
+    assert ("check_pin", "operator", "123") in terminal.calls
+    assert ("check_pin", "operator", "0123") in terminal.calls
+
+
+def test_five_wrong_pins_lock_for_five_minutes():
+    terminal = FakeTerminal()
+    clock = [0]
+    menu = play("""
+        B 1# 1# 1# 1#   ? WRONG PIN 1 LEFT
+        1#              ? PIN LOCKED
+                        ? WAIT 5 MIN
+        # B             ? PIN LOCKED
+        ! tick 240000
+        # B             ? WAIT 1 MIN
+        ! tick 60000
+        # B             ? OPERATOR PIN
+        0000 #          ? 1 LAST 2 VOUCHER
+        """, terminal, clock=clock)
+    assert len([call for call in terminal.calls if call[0] == "check_pin"]) == 6
+    assert menu.screen_name == "TransactionsMenu"
+
+
+def test_a_session_ends_after_two_minutes_without_keys():
+    terminal = FakeTerminal()
+    play("""
+        B 0000 #        ? 1 LAST
+        ! tick 119000
+        2               ? VOUCHER NO.
+        ! tick 119000
+                        ? VOUCHER NO.
+        ! tick 1000
+                        ? READY
+        A 5 # 1
+        ! tick 120000
+                        ? READY
+        #               ? READY
+        """, terminal)
+    assert terminal.prints() == []
+
+
+# --- reprint ---
+
+def rung(*amounts):
+    terminal = FakeTerminal()
+    for cents in amounts:
+        terminal.ring_sale(cents, CASH, "")
+    terminal.calls = []
+    return terminal
+
+
+def test_reprint_last_with_nothing_sold():
+    terminal = FakeTerminal()
+    play("B 0000 # 1 ? NO SALES \n # ? 1 LAST", terminal)
+    assert terminal.prints() == []
+
+
+def test_reprint_last_asks_then_prints_and_asks_again_next_time():
+    terminal = rung(500, 1250)
+    play("""
+        B 0000 # 1      ? REPRINT #000002?
+                        ? SALE CASH
+                        ? 12.50
+        C               ? 1 LAST
+        1 #             ? REPRINT #000002
+                        ? SENT TO PRINTER
+        # 1             ? REPRINT #000002?
+        #               ? REPRINTED 1X
+                        ? AGAIN #000002?
+        C               ? REPRINT #000002?
+        # #             ? SENT TO PRINTER
+        """, terminal)
+    assert terminal.prints() == [("reprint", 2), ("reprint", 2)]
+    assert terminal.reprint_count(2) == 2
+
+
+def test_reprint_by_voucher():
+    terminal = rung(500, 1250, 300)
+    play("""
+        B 0000 # 2      ? VOUCHER NO.
+        2               ? 2
+        #               ? REPRINT #000002?
+                        ? 12.50
+        C               ? VOUCHER NO.
+        #  #            ? SENT TO PRINTER
+        #               ? VOUCHER NO.
+        """, terminal)
+    assert terminal.prints() == [("reprint", 2)]
+    assert terminal.journal[-1].kind == REPRINT
+
+
+def test_voucher_not_found_shows_the_query():
+    terminal = rung(500)
+    play("""
+        B 0000 # 2 123 #  ? NOT FOUND
+                          ? VOUCHER #000123
+        #                 ? VOUCHER NO.
+                          ? 123
+        DD # #            ? SENT TO PRINTER
+        """, terminal)
+    assert terminal.prints() == [("reprint", 1)]
+
+
+def test_a_reprint_event_has_no_slip_of_its_own():
+    terminal = rung(500)
+    terminal.reprint(1)
+    terminal.calls = []
+    play("B 0000 # 2 2 # ? NO SLIP \n ? #000002 REPRINT \n # #", terminal)
+    assert terminal.prints() == []
+
+
+def test_a_refused_reprint_shows_why():
+    terminal = rung(500)
+    terminal.refusal = "PAPER OUT"
+    play("B 0000 # 1 # ? NOT PRINTED \n ? PAPER OUT \n # ? 1 LAST", terminal)
+    assert terminal.reprint_count(1) == 0
+
+
+def test_find_by_amount_lists_newest_first():
+    terminal = rung(500, 1250, 300, 1250, 1250)
+    play("""
+        B 0000 # 3      ? FIND AMOUNT
+        12*5 #          ? 1/3
+                        ? #000005
+                        ? 2026-12-03 16:41
+        8               ? 2/3
+                        ? #000004
+        * 8             ? 3/3
+                        ? #000002
+        2               ? #000004
+        #               ? REPRINT #000004?
+                        ? 12.50
+        C               ? 2/3
+        # #             ? SENT TO PRINTER
+        #               ? 2/3
+        C C             ? 1 LAST
+        3 99 #          ? NOT FOUND
+                        ? 99.00
+        """, terminal)
+    assert terminal.prints() == [("reprint", 4)]
+    assert ("search", 1250, None, None) in terminal.calls
