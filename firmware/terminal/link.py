@@ -1,0 +1,471 @@
+# The service link: a PC on the USB serial port reads the journal while the
+# terminal keeps selling. The app calls ServiceLink.poll() from its main loop;
+# each call does a little work and returns.
+#
+# Wire format (docs/service-link.md has the full description):
+#
+#   PC -> terminal, one ASCII line per command, so that no byte of it is one
+#   a console or tty treats specially (Ctrl-C, Ctrl-D, Ctrl-A, ...):
+#
+#       ">" hex(type u8, seq u8, arguments..., CRC-32 u32 LE) "\n"
+#
+#   terminal -> PC, binary frames, little-endian:
+#
+#       sync 0xA5 0x5A | type u8 | seq u8 | length u16 | check u8 | body | CRC-32 u32
+#
+#   check is 0xFF XOR type XOR seq XOR both length bytes, so that a damaged
+#   length is noticed before waiting for a body that will never come. The CRC
+#   is the one of zlib.crc32, taken over type..body.
+
+from micropython import const
+import binascii
+import struct
+
+import micropython
+
+from terminal.crc32 import crc32
+
+PROTOCOL_VERSION = const(1)
+
+SYNC = b"\xa5\x5a"
+_SYNC_0 = const(0xA5)
+_SYNC_1 = const(0x5A)
+HEADER_SIZE = const(7)
+CRC_SIZE = const(4)
+BODY_MAX = const(4096)
+_FRAME_MAX = const(4107)  # HEADER_SIZE + BODY_MAX + CRC_SIZE
+LINE_MAX = const(200)  # hex characters of one command line, CRC included
+
+# Command types (PC -> terminal).
+CMD_IDENTIFY = const(0x49)  # "I"
+CMD_SET_CLOCK = const(0x54)  # "T"
+CMD_PULL = const(0x50)  # "P"
+CMD_CONFIRM = const(0x45)  # "E"
+CMD_STATUS = const(0x53)  # "S"
+
+# Answer types (terminal -> PC).
+ANS_IDENTIFY = const(0x49)  # "I"
+ANS_CLOCK = const(0x54)  # "T"
+ANS_RECORDS = const(0x52)  # "R"
+ANS_EXPORTED = const(0x45)  # "E"
+ANS_WORKING = const(0x57)  # "W": a confirm is still being checked
+ANS_STATUS = const(0x53)  # "S"
+ANS_NAK = const(0x4E)  # "N": the command line was damaged; send it again
+ANS_REFUSED = const(0x58)  # "X": understood, but refused (code u8 + ASCII reason)
+
+# Refusal codes.
+REFUSED_UNKNOWN = const(1)
+REFUSED_ARGUMENTS = const(2)
+REFUSED_NO_CLOCK = const(3)
+REFUSED_MISMATCH = const(4)
+
+# Flags of a records frame.
+RECORDS_LAST = const(0x01)  # last frame of this answer
+RECORDS_END = const(0x02)  # the journal has nothing after `next`
+
+ENTRY_OVERHEAD = const(10)  # voucher u32, length u16, CRC-32 u32
+_RECORDS_HEAD = const(5)  # flags u8, next voucher u32
+_VERIFY_SLICE = const(32)  # records checked per poll() while confirming
+_WRITE_CHUNK = const(1024)
+_READ_MAX = const(64)  # bytes taken from rx per poll()
+_CTRL_C = const(0x03)
+# MicroPython's struct raises ValueError; CPython's has its own struct.error.
+_STRUCT_ERROR = getattr(struct, "error", ValueError)
+_START = const(0x3E)  # ">"
+_NEWLINE = const(0x0A)
+_RETURN = const(0x0D)
+
+
+def encode_command(kind, seq, arguments=b""):
+    """The ASCII line carrying one command."""
+    body = bytes((kind, seq & 0xFF)) + bytes(arguments)
+    line = body + struct.pack("<I", crc32(body))
+    return b">" + binascii.hexlify(line) + b"\n"
+
+
+def decode_command(hex_text):
+    """(kind, seq, arguments) from the hex text between ">" and "\\n";
+    raises ValueError for text that is not a whole, intact command."""
+    if len(hex_text) < 12 or len(hex_text) & 1:
+        raise ValueError("bad length")
+    raw = binascii.unhexlify(hex_text)
+    body = memoryview(raw)[:-CRC_SIZE]
+    if struct.unpack_from("<I", raw, len(raw) - CRC_SIZE)[0] != crc32(body):
+        raise ValueError("bad crc")
+    return raw[0], raw[1], bytes(body[2:])
+
+
+def encode_frame(kind, seq, body=b""):
+    """One terminal-to-PC frame as bytes (the link itself builds frames in place)."""
+    head = SYNC + struct.pack("<BBHB", kind, seq & 0xFF, len(body),
+                              _header_check(kind, seq & 0xFF, len(body)))
+    return head + bytes(body) + struct.pack("<I", crc32(body, crc32(head[2:])))
+
+
+def decode_frame(data, start=0):
+    """Finds the first intact frame in data at or after start.
+
+    Returns (kind, seq, body, end) with end the index after the frame, or
+    (None, None, None, resume) when no whole frame is there: scanning may go on
+    from resume once more bytes arrived. Junk and damaged frames are skipped."""
+    at = start
+    size = len(data)
+    while True:
+        at = data.find(SYNC, at)
+        if at < 0:
+            # A lone 0xA5 at the very end may be the start of a frame.
+            keep = size - 1 if size > start and data[size - 1] == _SYNC_0 else size
+            return None, None, None, max(keep, start)
+        if size - at < HEADER_SIZE:
+            return None, None, None, at
+        kind, seq, length, check = struct.unpack_from("<BBHB", data, at + 2)
+        if length > BODY_MAX or check != _header_check(kind, seq, length):
+            at += 1
+            continue
+        end = at + HEADER_SIZE + length + CRC_SIZE
+        if end > size:
+            return None, None, None, at
+        view = memoryview(data)
+        expected = struct.unpack_from("<I", data, end - CRC_SIZE)[0]
+        if crc32(view[at + 2:end - CRC_SIZE]) != expected:
+            at += 1
+            continue
+        return kind, seq, bytes(view[at + HEADER_SIZE:end - CRC_SIZE]), end
+
+
+def entry_crc(voucher, payload):
+    """The CRC-32 that protects one record entry: over voucher u32, length u16, payload."""
+    return crc32(payload, crc32(struct.pack("<IH", voucher, len(payload))))
+
+
+class PollingReader:
+    """A non-blocking read(n) over a blocking stream such as sys.stdin.buffer.
+
+    Ctrl-C is switched off while bytes are read (so 0x03 arrives as data) and
+    always switched back on; the link decides what a 0x03 means."""
+
+    def __init__(self, stream, poller=None):
+        import select
+
+        self._stream = stream
+        self._poller = poller or select.poll()
+        if poller is None:
+            self._poller.register(stream, select.POLLIN)
+        self._byte = bytearray(1)
+
+    def read(self, limit):
+        got = bytearray()
+        micropython.kbd_intr(-1)
+        try:
+            # The stream's own read(n) waits for all n bytes, so take one at a time.
+            while len(got) < limit and self._poller.poll(0):
+                if not self._stream.readinto(self._byte):
+                    break
+                got.append(self._byte[0])
+        finally:
+            micropython.kbd_intr(3)
+        return bytes(got)
+
+
+class PollingWriter:
+    """A write(buf) over a blocking stream that writes nothing (returns 0) while
+    the other end is not taking bytes, so a stalled PC cannot stall the app."""
+
+    def __init__(self, stream, poller=None):
+        import select
+
+        self._stream = stream
+        self._poller = poller or select.poll()
+        if poller is None:
+            self._poller.register(stream, select.POLLOUT)
+
+    def write(self, buf):
+        if not self._poller.poll(0):
+            return 0
+        return self._stream.write(buf)
+
+
+class ServiceLink:
+    """Answers the PC's commands from the journal, a little per poll().
+
+    rx.read(n) returns the bytes there are (maybe none) without waiting;
+    tx.write(buf) returns how many bytes it took. identity is dict-like with
+    "terminal" and "firmware". set_clock(unix_seconds), if given, sets the clock.
+    Counters: commands, bad_frames, junk_bytes."""
+
+    def __init__(self, rx, tx, journal, identity, set_clock=None, break_on_ctrl_c=True):
+        self._rx = rx
+        self._tx = tx
+        self._journal = journal
+        self._identity = identity
+        self._set_clock = set_clock
+        self._break_on_ctrl_c = break_on_ctrl_c
+
+        # Buffers for the whole life of the link.
+        self._frame = bytearray(_FRAME_MAX)
+        self._frame_view = memoryview(self._frame)
+        self._line = bytearray(LINE_MAX)
+        self._line_length = -1  # -1: outside a command line
+        self._input = b""
+        self._input_at = 0
+
+        self._pending_end = 0  # bytes of _frame still to be written: _pending_at.._pending_end
+        self._pending_at = 0
+        self._stream_seq = 0
+        self._stream_next = 0
+        self._stream_frames = 0  # frames still to send for the current pull
+        self._verify = None  # [seq, first, last, count, chain, next, seen_count, seen_chain]
+
+        self.commands = 0
+        self.bad_frames = 0
+        self.junk_bytes = 0
+
+    def poll(self):
+        """One step: write pending bytes, else read and answer, else go on streaming."""
+        if not self._flush():
+            return
+        command = self._take_command()
+        if command is not None:
+            self._stream_frames = 0
+            self._answer(command)
+        elif self._stream_frames:
+            self._send_records()
+        elif self._verify is not None:
+            self._verify_step()
+        self._flush()
+
+    # -- output ---------------------------------------------------------------
+
+    def _flush(self):
+        """Writes what is pending; True when nothing is left."""
+        view = self._frame_view
+        while self._pending_at < self._pending_end:
+            end = min(self._pending_end, self._pending_at + _WRITE_CHUNK)
+            written = self._tx.write(view[self._pending_at:end])
+            if not written:
+                return False
+            self._pending_at += written
+        return True
+
+    def _begin(self, kind, seq):
+        frame = self._frame
+        frame[0] = _SYNC_0
+        frame[1] = _SYNC_1
+        frame[2] = kind
+        frame[3] = seq
+        return HEADER_SIZE
+
+    def _finish(self, end):
+        """Seals the frame whose body ends at `end` and queues it for writing."""
+        frame = self._frame
+        length = end - HEADER_SIZE
+        struct.pack_into("<HB", frame, 4, length, _header_check(frame[2], frame[3], length))
+        struct.pack_into("<I", self._frame, end, crc32(self._frame_view[2:end]))
+        self._pending_at = 0
+        self._pending_end = end + CRC_SIZE
+
+    def _send(self, kind, seq, body=b""):
+        at = self._begin(kind, seq)
+        self._frame[at:at + len(body)] = body
+        self._finish(at + len(body))
+
+    def _refuse(self, seq, code, reason):
+        self._send(ANS_REFUSED, seq, bytes((code,)) + reason.encode())
+
+    # -- input ----------------------------------------------------------------
+
+    def _take_command(self):
+        """Reads bytes until one command line is complete: (kind, seq, args) or None."""
+        while True:
+            if self._input_at >= len(self._input):
+                self._input = self._rx.read(_READ_MAX) or b""
+                self._input_at = 0
+                if not self._input:
+                    return None
+            byte = self._input[self._input_at]
+            self._input_at += 1
+            command = self._feed(byte)
+            if command is not None:
+                return command
+            if self._pending_end > self._pending_at:
+                return None  # a NAK was queued
+
+    def _feed(self, byte):
+        if byte == _START:
+            if self._line_length > 0:
+                self.bad_frames += 1  # the previous line was cut short
+            self._line_length = 0
+            return None
+
+        if self._line_length < 0:
+            if byte == _CTRL_C and self._break_on_ctrl_c:
+                raise KeyboardInterrupt
+            if byte != _NEWLINE and byte != _RETURN:
+                self.junk_bytes += 1
+            return None
+
+        if byte == _RETURN:
+            return None
+        if byte == _NEWLINE:
+            length = self._line_length
+            self._line_length = -1
+            try:
+                return decode_command(bytes(self._line[:length]))
+            except ValueError:
+                return self._reject()
+        if not _is_hex(byte) or self._line_length >= LINE_MAX:
+            self._line_length = -1
+            return self._reject()
+        self._line[self._line_length] = byte
+        self._line_length += 1
+        return None
+
+    def _reject(self):
+        self.bad_frames += 1
+        self._stream_frames = 0
+        self._send(ANS_NAK, 0, struct.pack("<I", self.bad_frames))
+        return None
+
+    # -- commands -------------------------------------------------------------
+
+    def _answer(self, command):
+        kind, seq, arguments = command
+        self.commands += 1
+        try:
+            if kind == CMD_IDENTIFY:
+                self._send(ANS_IDENTIFY, seq, self._identify_body())
+            elif kind == CMD_SET_CLOCK:
+                self._answer_set_clock(seq, arguments)
+            elif kind == CMD_PULL:
+                self._answer_pull(seq, arguments)
+            elif kind == CMD_CONFIRM:
+                self._answer_confirm(seq, arguments)
+            elif kind == CMD_STATUS:
+                self._send(ANS_STATUS, seq, struct.pack(
+                    "<IIIB", self.commands, self.bad_frames, self.junk_bytes,
+                    self._verify is not None))
+            else:
+                self._refuse(seq, REFUSED_UNKNOWN, "unknown command")
+        except (ValueError, IndexError, _STRUCT_ERROR):
+            self._refuse(seq, REFUSED_ARGUMENTS, "bad arguments")
+
+    def _identify_body(self):
+        journal = self._journal
+        terminal = str(self._identity["terminal"]).encode()
+        firmware = str(self._identity["firmware"]).encode()
+        return b"".join((
+            bytes((PROTOCOL_VERSION, len(terminal))), terminal,
+            bytes((len(firmware),)), firmware,
+            struct.pack("<IIIIB", journal.count, journal.oldest() or 0, journal.newest() or 0,
+                        journal.exported_up_to() or 0, bool(journal.near_full()))))
+
+    def _answer_set_clock(self, seq, arguments):
+        (seconds,) = struct.unpack("<I", arguments)
+        if self._set_clock is None:
+            self._refuse(seq, REFUSED_NO_CLOCK, "this terminal has no settable clock")
+            return
+        self._set_clock(seconds)
+        self._send(ANS_CLOCK, seq, arguments)
+
+    def _answer_pull(self, seq, arguments):
+        start, frames = struct.unpack("<IB", arguments)
+        self._stream_seq = seq
+        self._stream_next = max(start, 1)
+        self._stream_frames = max(frames, 1)
+        self._send_records()
+
+    def _send_records(self):
+        """Fills one frame with whole records from _stream_next on."""
+        frame = self._frame
+        view = self._frame_view
+        body_end = HEADER_SIZE + BODY_MAX
+        at = self._begin(ANS_RECORDS, self._stream_seq) + _RECORDS_HEAD
+        flags = RECORDS_END
+        next_voucher = self._stream_next
+
+        # A fresh iterator per frame: the app may append between two polls.
+        for voucher, payload in self._journal.records(start=next_voucher):
+            if voucher < next_voucher:
+                continue
+            length = len(payload)
+            if at + ENTRY_OVERHEAD + length > body_end:
+                if at == HEADER_SIZE + _RECORDS_HEAD:
+                    raise ValueError("record larger than a frame")
+                flags = 0
+                break
+            struct.pack_into("<IH", frame, at, voucher, length)
+            frame[at + 6:at + 6 + length] = payload
+            end = at + 6 + length
+            struct.pack_into("<I", frame, end, crc32(view[at:end]))
+            at = end + CRC_SIZE
+            next_voucher = voucher + 1
+
+        self._stream_frames -= 1
+        if flags & RECORDS_END or not self._stream_frames:
+            flags |= RECORDS_LAST
+            self._stream_frames = 0
+        self._stream_next = next_voucher
+        struct.pack_into("<BI", frame, HEADER_SIZE, flags, next_voucher)
+        self._finish(at)
+
+    def _answer_confirm(self, seq, arguments):
+        first, last, count, chain = struct.unpack("<IIII", arguments)
+        newest = self._journal.newest() or 0
+        if first < 1 or last < first or last > newest:
+            self._refuse(seq, REFUSED_ARGUMENTS, "range %d..%d not in the journal" % (first, last))
+            return
+
+        job = self._verify
+        if job is not None and job[1] == first and job[2] == last and job[3] == count \
+                and job[4] == chain:
+            # The PC asked again while the check runs: tell it to keep waiting.
+            job[0] = seq
+            self._send(ANS_WORKING, seq, struct.pack("<I", job[6]))
+            return
+        self._verify = [seq, first, last, count, chain, first, 0, 0]
+        self._verify_step()
+
+    def _verify_step(self):
+        """Checks a slice of the confirmed range against the journal."""
+        job = self._verify
+        seq, first, last, count, chain, next_voucher, seen_count, seen_chain = job
+        taken = 0
+        done = True
+        for voucher, payload in self._journal.records(start=next_voucher):
+            if voucher < next_voucher:
+                continue
+            if voucher > last:
+                break
+            if taken == _VERIFY_SLICE:
+                done = False
+                break
+            seen_count += 1
+            seen_chain = crc32(struct.pack("<I", entry_crc(voucher, payload)), seen_chain)
+            next_voucher = voucher + 1
+            taken += 1
+        job[5] = next_voucher
+        job[6] = seen_count
+        job[7] = seen_chain
+        if not done:
+            return
+
+        self._verify = None
+        if seen_count != count:
+            self._refuse(seq, REFUSED_MISMATCH, "the terminal holds %d records in %d..%d, not %d"
+                         % (seen_count, first, last, count))
+            return
+        if seen_chain != chain:
+            self._refuse(seq, REFUSED_MISMATCH, "records in %d..%d differ from the terminal's"
+                         % (first, last))
+            return
+        if last > (self._journal.exported_up_to() or 0):
+            self._journal.mark_exported(last)
+        self._send(ANS_EXPORTED, seq, struct.pack("<I", self._journal.exported_up_to() or 0))
+
+
+def _header_check(kind, seq, length):
+    return 0xFF ^ kind ^ seq ^ (length & 0xFF) ^ (length >> 8)
+
+
+def _is_hex(byte):
+    return 0x30 <= byte <= 0x39 or 0x61 <= byte <= 0x66 or 0x41 <= byte <= 0x46

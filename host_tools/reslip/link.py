@@ -1,0 +1,270 @@
+"""The PC end of the service link, over a pyserial port.
+
+The frame format and the codec are shared with the firmware (terminal.link);
+this module adds what only the PC does: timeouts, resending, matching answers
+to questions, and checking every record it receives.
+"""
+
+import collections
+import struct
+import time
+
+from terminal import link as wire
+
+__all__ = [
+    "HostLink", "Identity", "PulledRecord", "LinkError", "NoAnswer", "LinkDamaged",
+    "Refused", "ExportRefused", "export_summary",
+]
+
+
+class LinkError(Exception):
+    """Something went wrong on the service link; the message says what to do."""
+
+
+class NoAnswer(LinkError):
+    """Nothing intact came back at all."""
+
+
+class LinkDamaged(LinkError):
+    """Answers came back, but damaged, more often than the retries allow."""
+
+
+class Refused(LinkError):
+    """The terminal understood the command and refused it."""
+
+    def __init__(self, code, reason):
+        super().__init__("the terminal refused: %s" % reason)
+        self.code = code
+        self.reason = reason
+
+
+class ExportRefused(Refused):
+    """The terminal's journal does not match what the PC says it stored."""
+
+
+Identity = collections.namedtuple("Identity", (
+    "protocol", "terminal", "firmware", "count", "oldest", "newest", "exported_up_to",
+    "near_full"))
+
+# One record as it came over the link: crc is the entry CRC, already checked.
+PulledRecord = collections.namedtuple("PulledRecord", ("voucher", "payload", "crc"))
+
+
+def export_summary(records):
+    """(count, chain) over records in voucher order, as a confirm expects them:
+    chain is the CRC-32 over the entry CRCs, each as u32 little-endian.
+    records yields (voucher, payload) pairs."""
+    count = 0
+    chain = 0
+    for voucher, payload in records:
+        count += 1
+        chain = wire.crc32(struct.pack("<I", wire.entry_crc(voucher, payload)), chain)
+    return count, chain
+
+
+class _Damaged(Exception):
+    """A frame arrived intact but its content does not hold together."""
+
+
+class HostLink:
+    """Talks to ServiceLink on a terminal through `port`, a pyserial-like object
+    (read(n), write(b), in_waiting).
+
+    timeout_s: how long one answer may take before the command is sent again.
+    retries: how many times one command is sent before giving up.
+    window: how many record frames the terminal sends per pull command."""
+
+    def __init__(self, port, timeout_s=1.0, retries=6, window=16):
+        self._port = port
+        self._timeout_s = timeout_s
+        self._retries = retries
+        self._window = window
+        self._buffer = bytearray()
+        self._seq = 0
+        self._heard_anything = False
+        self.stats = {
+            "wire_bytes_in": 0, "wire_bytes_out": 0, "record_bytes": 0, "payload_bytes": 0,
+            "resends": 0, "naks": 0, "damaged_frames": 0, "skipped_bytes": 0,
+        }
+
+    # -- commands -------------------------------------------------------------
+
+    def identify(self):
+        """The terminal's Identity: number, firmware, and journal figures."""
+        body = self._exchange(wire.CMD_IDENTIFY, b"", wire.ANS_IDENTIFY)
+        try:
+            protocol, length = body[0], body[1]
+            terminal = body[2:2 + length].decode("ascii")
+            at = 2 + length
+            firmware = body[at + 1:at + 1 + body[at]].decode("ascii")
+            at += 1 + body[at]
+            count, oldest, newest, exported, near_full = struct.unpack_from("<IIIIB", body, at)
+        except (IndexError, UnicodeDecodeError, struct.error):
+            raise LinkError("the terminal's identity answer makes no sense: "
+                            "is its firmware older or newer than this tool?") from None
+        if protocol != wire.PROTOCOL_VERSION:
+            raise LinkError("the terminal speaks link protocol %d, this tool %d: update one"
+                            % (protocol, wire.PROTOCOL_VERSION))
+        return Identity(protocol, terminal, firmware, count, oldest, newest, exported,
+                        bool(near_full))
+
+    def set_clock(self, unix_seconds):
+        """Sets the terminal's clock to unix_seconds."""
+        self._exchange(wire.CMD_SET_CLOCK, struct.pack("<I", int(unix_seconds)), wire.ANS_CLOCK)
+
+    def status(self):
+        """The terminal's link counters."""
+        body = self._exchange(wire.CMD_STATUS, b"", wire.ANS_STATUS)
+        commands, bad_frames, junk_bytes, confirming = struct.unpack_from("<IIIB", body)
+        return {"commands": commands, "bad_frames": bad_frames, "junk_bytes": junk_bytes,
+                "confirming": bool(confirming)}
+
+    def pull(self, from_voucher):
+        """Yields lists of PulledRecord, one list per frame, vouchers rising, from
+        from_voucher to the newest record. A damaged or lost frame is asked for
+        again from the first voucher not yet yielded, so stopping the iteration
+        at any point loses nothing the caller has not seen."""
+        next_voucher = max(1, from_voucher)
+        failures = 0
+        while True:
+            seq = self._send_command(wire.CMD_PULL, struct.pack("<IB", next_voucher, self._window))
+            try:
+                while True:
+                    _, body = self._await(seq, (wire.ANS_RECORDS,))
+                    flags, frame_next, records = self._parse_records(body, next_voucher)
+                    failures = 0
+                    if records:
+                        yield records
+                    next_voucher = frame_next
+                    if flags & wire.RECORDS_LAST:
+                        break
+            except (_Damaged, _Silence):
+                failures += 1
+                if failures >= self._retries:
+                    raise self._give_up() from None
+                self.stats["resends"] += 1
+                continue
+            if flags & wire.RECORDS_END:
+                return
+
+    def confirm_export(self, first, last, count, chain):
+        """Asks the terminal to move its export mark to `last` once it has found
+        the same count and CRC chain (see export_summary) in first..last.
+        Returns the terminal's export mark; raises ExportRefused on a mismatch."""
+        arguments = struct.pack("<IIII", first, last, count, chain)
+        try:
+            body = self._exchange(wire.CMD_CONFIRM, arguments, wire.ANS_EXPORTED,
+                                  working=wire.ANS_WORKING)
+        except Refused as refusal:
+            if refusal.code == wire.REFUSED_MISMATCH:
+                raise ExportRefused(refusal.code, refusal.reason) from None
+            raise
+        return struct.unpack_from("<I", body)[0]
+
+    # -- plumbing -------------------------------------------------------------
+
+    def _exchange(self, kind, arguments, answer, working=None):
+        """Sends a command until its answer arrives; returns the answer's body.
+        A `working` frame means the terminal is busy with it: keep listening."""
+        accepted = (answer,) if working is None else (answer, working)
+        for attempt in range(self._retries):
+            if attempt:
+                self.stats["resends"] += 1
+            seq = self._send_command(kind, arguments)
+            try:
+                while True:
+                    frame_kind, body = self._await(seq, accepted)
+                    if frame_kind == answer:
+                        return body
+            except (_Damaged, _Silence):
+                continue
+        raise self._give_up()
+
+    def _give_up(self):
+        if not self._heard_anything:
+            return NoAnswer("no answer from the terminal app: is it running, "
+                            "and is this its port?")
+        return LinkDamaged("the link keeps failing (%d damaged frames, %d resends): "
+                           "check the cable" % (self.stats["damaged_frames"],
+                                                self.stats["resends"]))
+
+    def _send_command(self, kind, arguments):
+        self._seq = self._seq % 255 + 1  # 0 is left for answers to damaged commands
+        line = wire.encode_command(kind, self._seq, arguments)
+        self._port.write(line)
+        self.stats["wire_bytes_out"] += len(line)
+        return self._seq
+
+    def _await(self, seq, accepted):
+        """(kind, body) of the next frame answering command seq. Raises _Silence on
+        timeout or a NAK, Refused on a refusal; answers to older commands are dropped."""
+        deadline = time.monotonic() + self._timeout_s
+        while True:
+            kind, frame_seq, body = self._next_frame(deadline)
+            if kind == wire.ANS_NAK:
+                self.stats["naks"] += 1
+                raise _Silence()
+            if frame_seq != seq:
+                continue
+            if kind == wire.ANS_REFUSED:
+                raise Refused(body[0] if body else 0, body[1:].decode("ascii", "replace"))
+            if kind not in accepted:
+                self.stats["damaged_frames"] += 1
+                raise _Damaged()
+            return kind, body
+
+    def _next_frame(self, deadline):
+        """The next intact frame: (kind, seq, body); raises _Silence at the deadline."""
+        while True:
+            kind, seq, body, end = wire.decode_frame(self._buffer)
+            if kind is not None:
+                start = end - len(body) - wire.HEADER_SIZE - wire.CRC_SIZE
+                self.stats["skipped_bytes"] += start
+                del self._buffer[:end]
+                self._heard_anything = True
+                return kind, seq, body
+            self.stats["skipped_bytes"] += end
+            del self._buffer[:end]
+
+            if time.monotonic() >= deadline:
+                raise _Silence()
+            chunk = self._port.read(max(1, self._port.in_waiting))
+            if chunk:
+                self.stats["wire_bytes_in"] += len(chunk)
+                self._buffer += chunk
+
+    def _parse_records(self, body, expected_from):
+        """(flags, next voucher, [PulledRecord]) from a records frame, every entry checked."""
+        if len(body) < 5:
+            self.stats["damaged_frames"] += 1
+            raise _Damaged()
+        flags, next_voucher = struct.unpack_from("<BI", body)
+        records = []
+        at = 5
+        previous = expected_from - 1
+        while at < len(body):
+            if len(body) - at < wire.ENTRY_OVERHEAD:
+                self.stats["damaged_frames"] += 1
+                raise _Damaged()
+            voucher, length = struct.unpack_from("<IH", body, at)
+            end = at + 6 + length
+            if end + 4 > len(body) or voucher <= previous:
+                self.stats["damaged_frames"] += 1
+                raise _Damaged()
+            (crc,) = struct.unpack_from("<I", body, end)
+            if wire.crc32(body[at:end]) != crc:
+                self.stats["damaged_frames"] += 1
+                raise _Damaged()
+            records.append(PulledRecord(voucher, body[at + 6:end], crc))
+            self.stats["record_bytes"] += length + wire.ENTRY_OVERHEAD - 2
+            self.stats["payload_bytes"] += length
+            previous = voucher
+            at = end + 4
+        if next_voucher <= previous:
+            self.stats["damaged_frames"] += 1
+            raise _Damaged()
+        return flags, next_voucher, records
+
+
+class _Silence(Exception):
+    """No usable answer before the deadline, or the terminal asked for a resend."""
