@@ -1,0 +1,157 @@
+# The board in a box: the MicroPython unix port on a pseudo-terminal.
+#
+# Its hardware lives in the box folder named by RESLIP_BOX: the journal's flash
+# region is an emulated NOR flash in flash.bin, the keypad is the file `keys`
+# (key characters appended by the PC), the screen is the file screen.txt, and
+# the printer is a serial line on the pseudo-terminal RESLIP_PRINTER_PORT.
+
+import json
+import os
+import select
+import sys
+import time
+
+from micropython import const
+
+from norflash import NorFlash
+
+_SECTOR_SIZE = const(4096)
+_SECTOR_COUNT = const(256)
+_CTRL_C = const(3)
+
+BOX = os.getenv("RESLIP_BOX") or ".."
+
+
+class Clock:
+    """The PC's clock, always set: the unix port counts Unix seconds."""
+
+    def now(self):
+        return int(time.time())
+
+    def valid(self):
+        return True
+
+    def set(self, unix_seconds):
+        # TODO: keep an offset from the PC's clock; the unix port cannot set
+        # the host's clock, and its clock is right already.
+        pass
+
+
+class FileKeypad:
+    """Keys appended to a file; only those written after power-on count."""
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = self._size()
+        self.pending = b""
+
+    def _size(self):
+        try:
+            return os.stat(self.path)[6]
+        except OSError:
+            return 0
+
+    def poll(self, now_ms):
+        if not self.pending and self._size() > self.offset:
+            with open(self.path, "rb") as file:
+                file.seek(self.offset)
+                self.pending = file.read(64)
+            self.offset += len(self.pending)
+        if not self.pending:
+            return None
+        key = chr(self.pending[0])
+        self.pending = self.pending[1:]
+        return key
+
+
+class FileScreen:
+    def __init__(self, path):
+        self.path = path
+
+    def show(self, lines):
+        with open(self.path, "w") as file:
+            file.write("\n".join(lines) + "\n")
+
+
+class SerialLine:
+    """A serial port on a pseudo-terminal, never blocking the caller."""
+
+    def __init__(self, path):
+        self.file = open(path, "r+b")
+        self.poller = select.poll()
+        self.poller.register(self.file, select.POLLIN)
+        self.out_poller = select.poll()
+        self.out_poller.register(self.file, select.POLLOUT)
+
+    def write(self, data):
+        if not self.out_poller.poll(0):
+            return 0
+        return self.file.write(data)
+
+    def any(self):
+        return 1 if self.poller.poll(0) else 0
+
+    def read(self, count):
+        if not self.poller.poll(0):
+            return None
+        return self.file.read(1) if count == 1 else self._read_available(count)
+
+    def _read_available(self, count):
+        data = b""
+        while len(data) < count and self.poller.poll(0):
+            data += self.file.read(1)
+        return data
+
+
+class Console:
+    """The USB serial port: the service link reads and writes here.
+
+    A real board turns Ctrl-C into KeyboardInterrupt in its USB driver; on a
+    pseudo-terminal in raw mode it arrives as a byte, so it is turned into the
+    same interrupt here. The link's own frames never carry that byte.
+    """
+
+    def __init__(self):
+        self.stdin = sys.stdin.buffer
+        self.poller = select.poll()
+        self.poller.register(sys.stdin, select.POLLIN)
+
+    def wait(self, timeout_ms):
+        self.poller.poll(timeout_ms)
+
+    def read(self, count):
+        data = b""
+        while len(data) < count and self.poller.poll(0):
+            byte = self.stdin.read(1)
+            if not byte:
+                break
+            if byte[0] == _CTRL_C:
+                raise KeyboardInterrupt
+            data += byte
+        return data
+
+
+class ConsoleWriter:
+    def __init__(self):
+        self.stdout = sys.stdout.buffer
+
+    def write(self, data):
+        return self.stdout.write(data)
+
+
+class Board:
+    def __init__(self):
+        self.flash = NorFlash(BOX + "/flash.bin", _SECTOR_SIZE, _SECTOR_COUNT)
+        self.program_unit = 1
+        self.keypad = FileKeypad(BOX + "/keys")
+        self.screen = FileScreen(BOX + "/screen.txt")
+        self.printer_uart = SerialLine(os.getenv("RESLIP_PRINTER_PORT"))
+        self._console = Console()
+        self.console = (self._console, ConsoleWriter())
+        self.clock = Clock()
+        with open("config.json") as file:
+            self.settings = json.load(file)
+        self.gb2312_path = "gb2312.bin"
+
+    def idle(self, ms):
+        self._console.wait(ms)
