@@ -393,3 +393,33 @@ def test_find_by_amount_lists_newest_first():
         """, terminal)
     assert terminal.prints() == [("reprint", 4)]
     assert ("search", 1250, None, None) in terminal.calls
+
+
+# --- screens ---
+
+def test_console_screen_draws_a_box_once_per_change():
+    import io
+    from terminal.screen import ConsoleScreen
+
+    stream = io.StringIO()
+    screen = ConsoleScreen(stream)
+    menu = Menu(FakeTerminal())
+    assert screen.show(menu.lines)
+    assert not screen.show(menu.lines)
+    drawn = stream.getvalue().split("\n")
+    assert drawn[0] == "+" + "-" * 16 + "+"
+    assert drawn[1] == "|reslip     READY|"
+    assert drawn[3] == drawn[0]
+    assert len(drawn) == 5  # four lines and the empty rest after the last newline
+    menu.press("A")
+    assert screen.show(menu.lines)
+    assert "|SALE AMOUNT     |" in stream.getvalue()
+
+
+def test_text_screen_fits_lines_to_its_size():
+    from terminal.screen import TextScreen
+
+    screen = TextScreen(8, 3)
+    screen.show(["a much longer line", "b"])
+    assert screen.lines == ["a much l", "b       ", "        "]
+    assert screen.text() == "a much l\nb       \n        "
