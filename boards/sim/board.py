@@ -60,7 +60,7 @@ class QueuedKeypad:
     def push(self, key):
         self.keys.append(key)
 
-    def poll(self, now_ms):
+    def scan(self, now_ms):
         return self.keys.pop(0) if self.keys else None
 
 

@@ -51,7 +51,7 @@ class FileKeypad:
         except OSError:
             return 0
 
-    def poll(self, now_ms):
+    def scan(self, now_ms):
         if not self.pending and self._size() > self.offset:
             with open(self.path, "rb") as file:
                 file.seek(self.offset)

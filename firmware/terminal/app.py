@@ -4,7 +4,7 @@
 # A board module hands in its hardware as one object (see boards/*/board.py):
 #   flash          block device holding the journal's region
 #   program_unit   the flash's program unit in bytes
-#   keypad         poll(now_ms) -> key character or None, never blocks
+#   keypad         scan(now_ms) -> key character or None, never blocks
 #   screen         show(lines) draws the menu's lines
 #   printer_uart   write(buf) -> count, read(n) / any() for status replies
 #   console        (reader, writer) of the service link, or None
@@ -177,7 +177,7 @@ class App:
 
     def step(self, now_ms):
         """One turn of the main loop; returns quickly whatever is going on."""
-        key = self.board.keypad.poll(now_ms)
+        key = self.board.keypad.scan(now_ms)
         if key is not None:
             self.menu.press(key)
         self.menu.tick(now_ms)
