@@ -64,7 +64,7 @@ RECORDS_LAST = const(0x01)  # last frame of this answer
 RECORDS_END = const(0x02)  # the journal has nothing after `next`
 
 ENTRY_OVERHEAD = const(10)  # voucher u32, length u16, CRC-32 u32
-_RECORDS_HEAD = const(5)  # flags u8, next voucher u32
+_RECORDS_HEAD = const(9)  # flags u8, start voucher u32, next voucher u32
 _VERIFY_SLICE = const(32)  # records checked per poll() while confirming
 _WRITE_CHUNK = const(1024)
 _READ_MAX = const(64)  # bytes taken from rx per poll()
@@ -233,6 +233,12 @@ class ServiceLink:
         elif self._verify is not None:
             self._verify_step()
         self._flush()
+
+    def busy(self):
+        """True while the link has work for the next poll() without new input:
+        bytes to write, record frames to send or a confirm to check."""
+        return (self._pending_at < self._pending_end or self._stream_frames > 0
+                or self._verify is not None)
 
     # -- output ---------------------------------------------------------------
 
@@ -404,8 +410,8 @@ class ServiceLink:
         if flags & RECORDS_END or not self._stream_frames:
             flags |= RECORDS_LAST
             self._stream_frames = 0
+        struct.pack_into("<BII", frame, HEADER_SIZE, flags, self._stream_next, next_voucher)
         self._stream_next = next_voucher
-        struct.pack_into("<BI", frame, HEADER_SIZE, flags, next_voucher)
         self._finish(at)
 
     def _answer_confirm(self, seq, arguments):

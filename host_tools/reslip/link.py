@@ -11,13 +11,15 @@ import time
 
 from terminal import link as wire
 
+from reslip.errors import ReslipError
+
 __all__ = [
-    "HostLink", "Identity", "PulledRecord", "LinkError", "NoAnswer", "LinkDamaged",
+    "HostLink", "Identity", "PulledRecord", "LinkError", "NoAnswer", "LinkDamaged", "PortLost",
     "Refused", "ExportRefused", "export_summary",
 ]
 
 
-class LinkError(Exception):
+class LinkError(ReslipError):
     """Something went wrong on the service link; the message says what to do."""
 
 
@@ -27,6 +29,10 @@ class NoAnswer(LinkError):
 
 class LinkDamaged(LinkError):
     """Answers came back, but damaged, more often than the retries allow."""
+
+
+class PortLost(LinkError):
+    """The serial port itself went away, as when the cable is pulled."""
 
 
 class Refused(LinkError):
@@ -191,7 +197,10 @@ class HostLink:
     def _send_command(self, kind, arguments):
         self._seq = self._seq % 255 + 1  # 0 is left for answers to damaged commands
         line = wire.encode_command(kind, self._seq, arguments)
-        self._port.write(line)
+        try:
+            self._port.write(line)
+        except OSError as error:  # serial.SerialException is an OSError too
+            raise PortLost("the serial port failed (%s): is the cable in?" % error) from None
         self.stats["wire_bytes_out"] += len(line)
         return self._seq
 
@@ -228,19 +237,26 @@ class HostLink:
 
             if time.monotonic() >= deadline:
                 raise _Silence()
-            chunk = self._port.read(max(1, self._port.in_waiting))
+            try:
+                chunk = self._port.read(max(1, self._port.in_waiting))
+            except OSError as error:
+                raise PortLost("the serial port failed (%s): is the cable in?" % error) from None
             if chunk:
                 self.stats["wire_bytes_in"] += len(chunk)
                 self._buffer += chunk
 
     def _parse_records(self, body, expected_from):
         """(flags, next voucher, [PulledRecord]) from a records frame, every entry checked."""
-        if len(body) < 5:
+        if len(body) < 9:
             self.stats["damaged_frames"] += 1
             raise _Damaged()
-        flags, next_voucher = struct.unpack_from("<BI", body)
+        flags, start, next_voucher = struct.unpack_from("<BII", body)
+        if start != expected_from:
+            # A frame after one that was lost: ask again from where we are.
+            self.stats["damaged_frames"] += 1
+            raise _Damaged()
         records = []
-        at = 5
+        at = 9
         previous = expected_from - 1
         while at < len(body):
             if len(body) - at < wire.ENTRY_OVERHEAD:
@@ -260,7 +276,7 @@ class HostLink:
             self.stats["payload_bytes"] += length
             previous = voucher
             at = end + 4
-        if next_voucher <= previous:
+        if next_voucher <= previous or next_voucher < start:
             self.stats["damaged_frames"] += 1
             raise _Damaged()
         return flags, next_voucher, records

@@ -161,8 +161,9 @@ def test_pull_frames_carry_checked_entries():
     vouchers = []
     for kind, seq, body in frames:
         assert (kind, seq) == (link.ANS_RECORDS, 6)
-        flags, next_voucher = struct.unpack_from("<BI", body)
-        at = 5
+        flags, start, next_voucher = struct.unpack_from("<BII", body)
+        assert start == (vouchers[-1] + 1 if vouchers else 10)
+        at = 9
         while at < len(body):
             voucher, length = struct.unpack_from("<IH", body, at)
             payload = body[at + 6:at + 6 + length]

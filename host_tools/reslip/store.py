@@ -1,0 +1,239 @@
+"""The PC's store of pulled records: one SQLite file, no server.
+
+A record is keyed by (terminal, voucher). Its payload is kept exactly as the
+terminal sent it, beside decoded columns for searching. Storing a record that
+is already there changes nothing; a different payload under a key already
+taken is a conflict: it is set aside in its own table and reported, never
+written over the first.
+"""
+
+import collections
+import csv
+import json
+import sqlite3
+import time
+
+from terminal.record import KIND_NAMES, METHOD_NAMES, Record
+
+from reslip.errors import ReslipError
+
+__all__ = ["Store", "StoreError", "AddResult", "format_amount", "mask_card", "format_time"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    terminal     TEXT    NOT NULL,
+    voucher      INTEGER NOT NULL,
+    payload      BLOB    NOT NULL,
+    crc          INTEGER NOT NULL,
+    pulled_at    INTEGER NOT NULL,
+    kind         INTEGER,
+    amount_cents INTEGER,
+    currency     TEXT,
+    method       INTEGER,
+    operator     INTEGER,
+    card_last4   TEXT,
+    reference    TEXT,
+    timestamp    INTEGER,
+    clock_valid  INTEGER,
+    batch        INTEGER,
+    refers_to    INTEGER,
+    PRIMARY KEY (terminal, voucher)
+);
+CREATE TABLE IF NOT EXISTS conflicts (
+    terminal  TEXT    NOT NULL,
+    voucher   INTEGER NOT NULL,
+    payload   BLOB    NOT NULL,
+    seen_at   INTEGER NOT NULL,
+    UNIQUE (terminal, voucher, payload)
+);
+CREATE INDEX IF NOT EXISTS records_by_time ON records (timestamp);
+"""
+
+_DECODED = ("kind", "amount_cents", "currency", "method", "operator", "card_last4", "reference",
+            "timestamp", "clock_valid", "batch", "refers_to")
+
+CSV_COLUMNS = ("terminal", "voucher", "time_utc", "kind", "amount", "currency", "method",
+               "operator", "card", "reference", "batch", "refers_to", "clock_valid")
+
+
+class StoreError(ReslipError):
+    """The store file cannot be opened or written."""
+
+
+# added: new records stored; duplicates: already there, identical;
+# conflicts: [(terminal, voucher)] whose payload differs from the stored one;
+# undecodable: stored raw, but record.py could not read them.
+AddResult = collections.namedtuple("AddResult", ("added", "duplicates", "conflicts", "undecodable"))
+
+
+def format_amount(cents):
+    """Integer cents as a plain decimal string: -1250 -> "-12.50" (no float involved)."""
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return "%s%d.%02d" % (sign, cents // 100, cents % 100)
+
+
+def mask_card(last4):
+    """The card number as the slip prints it: only the last four digits shown."""
+    return "*" * 12 + last4 if last4 else ""
+
+
+def format_time(unix_seconds):
+    """'2026-12-03 16:42:05', UTC, like the slip."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(unix_seconds))
+
+
+class Store:
+    """A SQLite file of records; use as a context manager or call close()."""
+
+    def __init__(self, path):
+        self.path = path
+        try:
+            self._db = sqlite3.connect(path)
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as error:
+            raise StoreError("cannot open the store %s: %s" % (path, error)) from None
+
+    def close(self):
+        self._db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def add(self, terminal, records):
+        """Stores (voucher, payload, crc) triples of one terminal in one transaction."""
+        added = duplicates = undecodable = 0
+        conflicts = []
+        now = int(time.time())
+        try:
+            with self._db:
+                for voucher, payload, crc in records:
+                    payload = bytes(payload)
+                    stored = self._db.execute(
+                        "SELECT payload FROM records WHERE terminal = ? AND voucher = ?",
+                        (terminal, voucher)).fetchone()
+                    if stored is not None:
+                        if stored[0] == payload:
+                            duplicates += 1
+                        else:
+                            conflicts.append((terminal, voucher))
+                            self._db.execute(
+                                "INSERT OR IGNORE INTO conflicts VALUES (?, ?, ?, ?)",
+                                (terminal, voucher, payload, now))
+                        continue
+                    decoded = _decoded_columns(payload, voucher)
+                    if decoded is None:
+                        undecodable += 1
+                        decoded = (None,) * len(_DECODED)
+                    self._db.execute(
+                        "INSERT INTO records VALUES (?, ?, ?, ?, ?, %s)"
+                        % ", ".join("?" * len(_DECODED)),
+                        (terminal, voucher, payload, crc, now) + decoded)
+                    added += 1
+        except sqlite3.Error as error:
+            raise StoreError("cannot write the store %s: %s" % (self.path, error)) from None
+        return AddResult(added, duplicates, conflicts, undecodable)
+
+    def highest_voucher(self, terminal):
+        """The highest voucher stored for terminal, 0 when none."""
+        row = self._db.execute("SELECT MAX(voucher) FROM records WHERE terminal = ?",
+                               (terminal,)).fetchone()
+        return row[0] or 0
+
+    def payloads(self, terminal, first, last):
+        """(voucher, payload) of terminal with first <= voucher <= last, in order."""
+        return [(voucher, bytes(payload)) for voucher, payload in self._db.execute(
+            "SELECT voucher, payload FROM records WHERE terminal = ? AND voucher BETWEEN ? AND ?"
+            " ORDER BY voucher", (terminal, first, last))]
+
+    def count(self, terminal=None):
+        if terminal is None:
+            return self._db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+        return self._db.execute("SELECT COUNT(*) FROM records WHERE terminal = ?",
+                                (terminal,)).fetchone()[0]
+
+    def conflicts(self):
+        """(terminal, voucher, payload) of every conflicting payload seen."""
+        return [(terminal, voucher, bytes(payload)) for terminal, voucher, payload in
+                self._db.execute("SELECT terminal, voucher, payload FROM conflicts "
+                                 "ORDER BY terminal, voucher")]
+
+    def records(self, terminal=None):
+        """Every stored Record, by terminal then voucher, as (terminal, Record or None)."""
+        query = "SELECT terminal, voucher, payload FROM records"
+        arguments = ()
+        if terminal is not None:
+            query += " WHERE terminal = ?"
+            arguments = (terminal,)
+        for row_terminal, voucher, payload in self._db.execute(
+                query + " ORDER BY terminal, voucher", arguments):
+            try:
+                yield row_terminal, Record.decode(bytes(payload), voucher)
+            except ValueError:
+                yield row_terminal, None
+
+    def export_csv(self, path, terminal=None):
+        """Writes the records as CSV, UTF-8 with a BOM so spreadsheets read
+        Chinese text; returns the number of rows written."""
+        rows = 0
+        with open(path, "w", encoding="utf-8-sig", newline="") as file:
+            writer = csv.writer(file)
+            writer.writerow(CSV_COLUMNS)
+            for row in self._rows(terminal):
+                writer.writerow([row[name] for name in CSV_COLUMNS])
+                rows += 1
+        return rows
+
+    def export_jsonl(self, path, terminal=None):
+        """Writes one JSON object per record (amount as a decimal string, payload
+        as hex); returns the number of lines written."""
+        lines = 0
+        with open(path, "w", encoding="utf-8") as file:
+            for row in self._rows(terminal, with_payload=True):
+                file.write(json.dumps(row, ensure_ascii=False) + "\n")
+                lines += 1
+        return lines
+
+    def _rows(self, terminal, with_payload=False):
+        for row_terminal, voucher, payload in self._db.execute(
+                "SELECT terminal, voucher, payload FROM records"
+                + (" WHERE terminal = ?" if terminal is not None else "")
+                + " ORDER BY terminal, voucher", (terminal,) if terminal is not None else ()):
+            row = {"terminal": row_terminal, "voucher": voucher}
+            try:
+                record = Record.decode(bytes(payload), voucher)
+            except ValueError:
+                record = None
+            if record is None:
+                row.update((name, "") for name in CSV_COLUMNS[2:])
+                row["kind"] = "UNREADABLE"
+            else:
+                row.update({
+                    "time_utc": format_time(record.timestamp),
+                    "kind": KIND_NAMES.get(record.kind, str(record.kind)),
+                    "amount": format_amount(record.amount),
+                    "currency": record.currency,
+                    "method": METHOD_NAMES.get(record.method, str(record.method)),
+                    "operator": record.operator,
+                    "card": mask_card(record.card_last4),
+                    "reference": record.reference,
+                    "batch": record.batch,
+                    "refers_to": record.refers_to or "",
+                    "clock_valid": "yes" if record.clock_valid else "no",
+                })
+            if with_payload:
+                row["payload"] = bytes(payload).hex()
+            yield row
+
+
+def _decoded_columns(payload, voucher):
+    try:
+        record = Record.decode(payload, voucher)
+    except ValueError:
+        return None
+    return (record.kind, record.amount, record.currency, record.method, record.operator,
+            record.card_last4, record.reference, record.timestamp, int(record.clock_valid),
+            record.batch, record.refers_to)
