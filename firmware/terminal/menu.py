@@ -27,7 +27,7 @@ import time
 
 from terminal.money import format_cents, parse_amount
 from terminal.record import (CARD, CASH, KIND_NAMES, METHOD_NAMES, QR, REFUND, SALE,
-                             SETTLEMENT, TRAINING_SALE, VOID)
+                             TRAINING_SALE, VOID)
 
 KEY_SALE = "A"
 KEY_TRANSACTIONS = "B"
@@ -44,8 +44,10 @@ _VOUCHER_MAX_DIGITS = const(9)
 _AMOUNT_MAX_CHARS = const(10)
 _IDLE_REFRESH_MS = const(1000)
 
-# Kinds that have a slip of their own; a reprint event or a clock change has none.
-_SLIP_KINDS = (SALE, VOID, REFUND, SETTLEMENT, TRAINING_SALE)
+# Kinds whose slip the reprint menus print again; a reprint event or a clock
+# change has no slip, and a settlement's reprint is a supervisor's business.
+_SLIP_KINDS = (SALE, VOID, REFUND, TRAINING_SALE)
+_SECONDS_PER_DAY = const(86400)
 
 
 class TerminalError(Exception):
@@ -211,11 +213,13 @@ class _Notice(_Screen):
 
 
 class _AmountEntry(_Screen):
-    """Digits with `*` as the point; ENTER hands the cents to `then`."""
+    """Digits with `*` as the point; ENTER hands the cents to `then`, or
+    None for no amount at all when the amount is `optional`."""
 
-    def __init__(self, title, then):
+    def __init__(self, title, then, optional=False):
         self.title = title
         self.then = then
+        self.optional = optional
         self.text = ""
         self.note = None
 
@@ -247,6 +251,9 @@ class _AmountEntry(_Screen):
         self.text = text
 
     def _enter(self, menu):
+        if self.optional and not self.text:
+            self.then(menu, None)
+            return
         try:
             cents = parse_amount(self.text)
         except ValueError as error:
@@ -258,7 +265,8 @@ class _AmountEntry(_Screen):
         self.then(menu, cents)
 
     def show(self, menu):
-        return (self.note or self.title, _right(self.text or "0.00", menu.width))
+        hint = "ANY" if self.optional else "0.00"
+        return (self.note or self.title, _right(self.text or hint, menu.width))
 
 
 class _Sale:
@@ -401,9 +409,12 @@ class _TransactionsMenu(_Screen):
             menu._push(_VoucherEntry())
         elif key == "3":
             menu._push(_AmountEntry("FIND AMOUNT", _find_amount))
+        elif key == "4":
+            search = _TimeSearch()
+            menu._push(_DateEntry("FROM YYYYMMDD", search.take_first_day))
 
     def show(self, menu):
-        return ("1 LAST 2 VOUCHER", "3 AMOUNT  C=EXIT")
+        return ("1 LAST 2 VOUCHER", "3 AMOUNT 4 TIME")
 
 
 class _VoucherEntry(_Screen):
@@ -433,17 +444,97 @@ class _VoucherEntry(_Screen):
 def _find_amount(menu, cents):
     records = menu.terminal.search(amount_cents=cents)
     if records:
-        menu._push(_ResultList(records))
+        menu._push(_ResultList(records, by_time=False))
     else:
         # TODO: show the closest amounts that do exist.
         menu._notice("NOT FOUND", _spread("AMT", format_cents(cents), menu.width))
 
 
+class _TimeSearch:
+    """A search by days, first to last (both whole), and perhaps an amount."""
+
+    def __init__(self):
+        self.first_day = None
+        self.last_day = None
+
+    def take_first_day(self, menu, day):
+        self.first_day = day
+        menu._push(_DateEntry("TO YYYYMMDD", self._take_last_day, optional=True))
+        return None
+
+    def _take_last_day(self, menu, day):
+        last_day = self.first_day if day is None else day
+        if last_day < self.first_day:
+            return "START AFTER END"
+        self.last_day = last_day
+        menu._push(_AmountEntry("AMOUNT OR #=ANY", self._search, optional=True))
+        return None
+
+    def _search(self, menu, cents):
+        start = self.first_day * _SECONDS_PER_DAY
+        end = self.last_day * _SECONDS_PER_DAY + _SECONDS_PER_DAY - 1
+        records = menu.terminal.search(amount_cents=cents, start=start, end=end)
+        if records:
+            menu._push(_ResultList(records, by_time=True))
+            return
+        # Say which query found nothing, so it can be checked.
+        top = "NOT FOUND"
+        if cents is not None and len(top) + 1 + len(format_cents(cents)) <= menu.width:
+            top += " " + format_cents(cents)
+        menu._notice(top, "%s..%s" % (_date_time(start)[5:10], _date_time(end)[5:10]))
+
+
+class _DateEntry(_Screen):
+    """A day as YYYYMMDD; ENTER hands `then` the day number (days since
+    1970-01-01), or None for an empty `optional` entry. `then` may return a
+    message to refuse the day."""
+
+    def __init__(self, title, then, optional=False):
+        self.title = title
+        self.then = then
+        self.optional = optional
+        self.digits = ""
+        self.note = None
+
+    def key(self, menu, key):
+        self.note = None
+        if key == KEY_CANCEL:
+            menu._back()
+        elif key == KEY_DELETE:
+            self.digits = self.digits[:-1]
+        elif "0" <= key <= "9" and len(self.digits) < 8:
+            self.digits += key
+        elif key == KEY_ENTER:
+            self._enter(menu)
+
+    def _enter(self, menu):
+        if not self.digits and self.optional:
+            self.note = self.then(menu, None)
+            return
+        day = _day_number(self.digits)
+        if day is None:
+            self.note = "NO SUCH DATE"
+            return
+        self.note = self.then(menu, day)
+
+    def show(self, menu):
+        digits = self.digits
+        shown = digits[:4]
+        if len(digits) > 4:
+            shown += "-" + digits[4:6]
+        if len(digits) > 6:
+            shown += "-" + digits[6:]
+        if not digits and self.optional:
+            shown = "SAME DAY"
+        return (self.note or self.title, shown)
+
+
 class _ResultList(_Screen):
     """Search results, newest first: 8 or `*` older, 2 newer, ENTER picks."""
 
-    def __init__(self, records):
+    def __init__(self, records, by_time):
         self.records = records
+        self.by_time = by_time
         self.at = 0
 
     def key(self, menu, key):
@@ -460,8 +551,16 @@ class _ResultList(_Screen):
         record = self.records[self.at]
         place = "%d/%d" % (self.at + 1, len(self.records))
         when = _date_time(record.timestamp) if record.clock_valid else "NO CLOCK"
-        # The amount is the one searched for; the time tells matches apart.
-        return (_spread(place, "#%06d" % record.voucher, menu.width), when)
+        top = _spread(place, "#%06d" % record.voucher, menu.width)
+        if not self.by_time:
+            # The amount is the one searched for; the time tells matches apart.
+            return (top, when)
+        amount = format_cents(record.amount)
+        if len(when) + 1 + len(amount) > menu.width:
+            when = when[11:] if record.clock_valid else ""
+        if len(when) + 1 + len(amount) > menu.width:
+            when = ""
+        return (top, _spread(when, amount, menu.width))
 
 
 def _open_preview(menu, record):
@@ -558,6 +657,32 @@ def _spread(left, right, width):
     if len(left) >= room:
         left = left[:max(room - 1, 0)]
     return left + " " * (room - len(left)) + right
+
+
+def _day_number(digits):
+    """Days since 1970-01-01 for "YYYYMMDD", or None for no such date."""
+    if len(digits) != 8:
+        return None
+    year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:])
+    if not 1970 <= year <= 2105 or not 1 <= month <= 12 or day < 1:
+        return None
+    if month == 2:
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        days_in_month = 29 if leap else 28
+    elif month in (4, 6, 9, 11):
+        days_in_month = 30
+    else:
+        days_in_month = 31
+    if day > days_in_month:
+        return None
+
+    # The inverse of _date_time's reckoning, from a year starting in March.
+    year -= 1 if month <= 2 else 0
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month - 3 if month > 2 else month + 9) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
 
 
 def _date_time(timestamp):

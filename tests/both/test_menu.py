@@ -423,3 +423,76 @@ def test_text_screen_fits_lines_to_its_size():
     screen.show(["a much longer line", "b"])
     assert screen.lines == ["a much l", "b       ", "        "]
     assert screen.text() == "a much l\nb       \n        "
+
+
+# --- find by time ---
+
+def spread_over_days(terminal):
+    """Sales on 2026-12-01, 12-02 (two) and 12-03, at noon and 18:00."""
+    day = 20788 * 86400  # 2026-12-01
+    for offset, cents in ((12 * 3600, 500), (86400 + 12 * 3600, 1250),
+                          (86400 + 18 * 3600, 300), (2 * 86400 + 12 * 3600, 1250)):
+        record = terminal.ring_sale(cents, CASH, "")
+        record.timestamp = day + offset
+    terminal.calls = []
+    return terminal
+
+
+def test_find_by_one_day():
+    terminal = spread_over_days(FakeTerminal())
+    play("""
+        B 0000 # 4          ? FROM YYYYMMDD
+        202612              ? 2026-12
+        02                  ? 2026-12-02
+        #                   ? TO YYYYMMDD
+                            ? SAME DAY
+        #                   ? AMOUNT OR #=ANY
+                            ? ANY
+        #                   ? 1/2      #000003
+                            ? 18:00
+                            ? 3.00
+        8                   ? 2/2      #000002
+                            ? 12:00
+        # #                 ? SENT TO PRINTER
+        """, terminal)
+    start = 20789 * 86400
+    assert ("search", None, start, start + 86399) in terminal.calls
+    assert terminal.prints() == [("reprint", 2)]
+
+
+def test_find_by_days_and_amount_includes_the_last_day():
+    terminal = spread_over_days(FakeTerminal())
+    play("""
+        B 0000 # 4 20261201 #   ? TO YYYYMMDD
+        20261203 #              ? AMOUNT OR
+        12*5 #                  ? 1/2      #000004
+        8                       ? 2/2      #000002
+        """, terminal)
+
+
+def test_find_by_time_refuses_wrong_dates_and_a_backward_range():
+    terminal = spread_over_days(FakeTerminal())
+    play("""
+        B 0000 # 4 20260229 #   ? NO SUCH DATE
+        D 8 #                   ? TO YYYYMMDD       ; 2026-02-28
+        20260101 #              ? START AFTER END
+        C DDDD 1130 #           ? TO YYYYMMDD
+        #                       ? AMOUNT OR
+        9 #                     ? NOT FOUND 9.00
+                                ? 11-30..11-30
+        # C C C                 ? 1 LAST
+        """, terminal)
+    assert terminal.prints() == []
+
+
+def test_day_numbers_round_trip_through_dates():
+    from terminal.menu import _date_time, _day_number
+
+    for day in range(0, 49000, 7):  # to 2104, inside the years a date may take
+        text = _date_time(day * 86400 + 3600)
+        assert _day_number(text[:10].replace("-", "")) == day, text
+    assert _date_time(1796315802) == "2026-12-03 16:36"
+    assert _day_number("20240229") is not None
+    assert _day_number("20230229") is None
+    assert _day_number("21000229") is None
+    assert _day_number("20000229") is not None
