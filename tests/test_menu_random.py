@@ -14,7 +14,7 @@ from terminal.record import CASH, SALE
 KEYS = "0123456789*#ABCD"
 
 # Digits, ENTER and the menu keys come often enough to reach every screen:
-# the PIN is one digit, and sales of 1.00 and 5.00 are there to be found.
+# the PINs are one digit, and sales of 1.00 and 5.00 are there to be found.
 key_events = st.sampled_from(KEYS + "#123AB")
 other_events = st.one_of(
     st.tuples(st.just("tick"), st.integers(min_value=0, max_value=200000)),
@@ -26,7 +26,7 @@ events = st.lists(st.one_of(key_events, key_events, key_events, key_events, othe
 
 
 def new_terminal():
-    terminal = FakeTerminal(pins={"operator": "1"})
+    terminal = FakeTerminal(pins={"operator": "1", "supervisor": "2"})
     for cents in (100, 500, 100):
         terminal.ring_sale(cents, CASH, "")
     terminal.calls = []

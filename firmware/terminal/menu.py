@@ -55,11 +55,15 @@ class TerminalError(Exception):
 
 
 class Menu:
-    def __init__(self, terminal, width=16, rows=2, session_timeout_ms=120000):
+    def __init__(self, terminal, width=16, rows=2, session_timeout_ms=120000,
+                 free_reprints=2):
+        """`free_reprints`: reprints of one slip the operator may make; past
+        them each reprint needs the supervisor PIN."""
         self.terminal = terminal
         self.width = width
         self.rows = rows
         self.session_timeout_ms = session_timeout_ms
+        self.free_reprints = free_reprints
         self.lines = [" " * width] * rows
         self.changed = True
 
@@ -71,8 +75,8 @@ class Menu:
 
         # TODO: keep the failure count and lock time in flash so a reboot
         # does not reset them; the terminal facade has no place for them yet.
-        self._pin_failures = 0
-        self._pin_locked_at_ms = None
+        self._pin_failures = {}      # role -> wrong PINs in a row
+        self._pin_locked_at_ms = {}  # role -> when it locked
 
         self._render()
 
@@ -139,27 +143,36 @@ class Menu:
 
     # --- PIN lock ---
 
-    def _pin_locked(self):
-        if self._pin_locked_at_ms is None:
+    def _ask_pin(self, role, title, on_pass):
+        """Open the PIN entry for `role`, or say it is locked."""
+        if self._pin_locked(role):
+            self._notice_locked(role)
+        else:
+            self._push(_PinEntry(role, title, on_pass))
+
+    def _pin_locked(self, role):
+        locked_at_ms = self._pin_locked_at_ms.get(role)
+        if locked_at_ms is None:
             return False
-        if time.ticks_diff(self._now_ms, self._pin_locked_at_ms) < _PIN_LOCK_MS:
+        if time.ticks_diff(self._now_ms, locked_at_ms) < _PIN_LOCK_MS:
             return True
-        self._pin_locked_at_ms = None
-        self._pin_failures = 0
+        del self._pin_locked_at_ms[role]
+        self._pin_failures[role] = 0
         return False
 
-    def _pin_minutes_left(self):
-        left_ms = _PIN_LOCK_MS - time.ticks_diff(self._now_ms, self._pin_locked_at_ms)
-        return (left_ms + 59999) // 60000
+    def _notice_locked(self, role):
+        passed_ms = time.ticks_diff(self._now_ms, self._pin_locked_at_ms[role])
+        self._notice("PIN LOCKED", "WAIT %d MIN" % ((_PIN_LOCK_MS - passed_ms + 59999) // 60000))
 
-    def _pin_failed(self):
-        self._pin_failures += 1
-        if self._pin_failures >= _PIN_TRIES:
-            self._pin_locked_at_ms = self._now_ms
-        return _PIN_TRIES - self._pin_failures
+    def _pin_failed(self, role):
+        failures = self._pin_failures.get(role, 0) + 1
+        self._pin_failures[role] = failures
+        if failures >= _PIN_TRIES:
+            self._pin_locked_at_ms[role] = self._now_ms
+        return _PIN_TRIES - failures
 
-    def _pin_passed(self):
-        self._pin_failures = 0
+    def _pin_passed(self, role):
+        self._pin_failures[role] = 0
 
 
 # --- screens ---
@@ -188,10 +201,7 @@ class _Idle(_Screen):
             else:
                 menu._notice("CLOCK NOT SET", "NO SALES")
         elif key == KEY_TRANSACTIONS:
-            if menu._pin_locked():
-                menu._notice("PIN LOCKED", "WAIT %d MIN" % menu._pin_minutes_left())
-            else:
-                menu._push(_PinEntry())
+            menu._ask_pin("operator", "OPERATOR PIN", _open_transactions)
 
     def show(self, menu):
         note = menu.terminal.attention()
@@ -355,11 +365,13 @@ class _SaleConfirm(_Screen):
 
 
 class _PinEntry(_Screen):
-    """The operator PIN, shown as stars; it opens the transactions menu."""
+    """A PIN for `role`, shown as stars; when it is right the entry closes
+    and `on_pass(menu)` goes on."""
 
-    role = "operator"
-
-    def __init__(self):
+    def __init__(self, role, title, on_pass):
+        self.role = role
+        self.title = title
+        self.on_pass = on_pass
         self.pin = ""
         self.note = None
 
@@ -376,23 +388,28 @@ class _PinEntry(_Screen):
 
     def _check(self, menu):
         pin, self.pin = self.pin, ""
-        if menu._pin_locked():
+        role = self.role
+        if menu._pin_locked(role):
             menu._back()
-            menu._notice("PIN LOCKED", "WAIT %d MIN" % menu._pin_minutes_left())
-        elif menu.terminal.check_pin(self.role, pin):
-            menu._pin_passed()
+            menu._notice_locked(role)
+        elif menu.terminal.check_pin(role, pin):
+            menu._pin_passed(role)
             menu._back()
-            menu._push(_TransactionsMenu())
+            self.on_pass(menu)
         else:
-            tries_left = menu._pin_failed()
+            tries_left = menu._pin_failed(role)
             if tries_left > 0:
                 self.note = "WRONG PIN %d LEFT" % tries_left
             else:
                 menu._back()
-                menu._notice("PIN LOCKED", "WAIT %d MIN" % menu._pin_minutes_left())
+                menu._notice_locked(role)
 
     def show(self, menu):
-        return (self.note or "OPERATOR PIN", "*" * len(self.pin))
+        return (self.note or self.title, "*" * len(self.pin))
+
+
+def _open_transactions(menu):
+    menu._push(_TransactionsMenu())
 
 
 class _TransactionsMenu(_Screen):
@@ -585,7 +602,8 @@ class _ReprintPreview(_Screen):
             menu._back()
         elif key == KEY_ENTER:
             if self.reprint_count:
-                menu._push(_ReprintAgain(self))
+                menu._push(_ReprintAgain(
+                    self, self.reprint_count >= menu.free_reprints))
             else:
                 _reprint(menu, self)
 
@@ -606,25 +624,38 @@ class _ReprintPreview(_Screen):
 
 
 class _ReprintAgain(_Screen):
-    def __init__(self, preview):
+    """Asks once more for a slip reprinted before; past the free reprints,
+    ENTER first asks for the supervisor PIN and then asks again."""
+
+    def __init__(self, preview, needs_supervisor):
         self.preview = preview
+        self.needs_supervisor = needs_supervisor
 
     def key(self, menu, key):
         if key == KEY_CANCEL:
             menu._back()
         elif key == KEY_ENTER:
-            _reprint(menu, self.preview)
+            if self.needs_supervisor:
+                menu._ask_pin("supervisor", "SUPERVISOR PIN", self._approve)
+            else:
+                _reprint(menu, self.preview)
+
+    def _approve(self, menu):
+        self.needs_supervisor = False
 
     def show(self, menu):
-        return ("REPRINTED %dX" % self.preview.reprint_count,
-                "AGAIN #%06d?" % self.preview.record.voucher)
+        top = "REPRINTED %dX" % self.preview.reprint_count
+        if self.needs_supervisor:
+            return (top, "#=SUPERVISOR PIN")
+        return (top, "AGAIN #%06d?" % self.preview.record.voucher)
 
     def pending(self):
+        if self.needs_supervisor:
+            return None
         return ("reprint", self.preview.record.voucher)
 
 
 def _reprint(menu, preview):
-    # TODO: past a set number of copies, ask for the supervisor PIN.
     voucher = preview.record.voucher
     menu._cut(preview.return_depth)
     try:

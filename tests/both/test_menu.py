@@ -496,3 +496,41 @@ def test_day_numbers_round_trip_through_dates():
     assert _day_number("20230229") is None
     assert _day_number("21000229") is None
     assert _day_number("20000229") is not None
+
+
+def test_past_the_free_reprints_the_supervisor_approves():
+    terminal = rung(500)
+    terminal.pins["supervisor"] = "123456"
+    terminal.reprint(1)
+    terminal.reprint(1)
+    terminal.calls = []
+    play("""
+        B 0000 # 1 #        ? REPRINTED 2X
+                            ? #=SUPERVISOR PIN
+        #                   ? SUPERVISOR PIN
+        0000 #              ? WRONG PIN 4 LEFT     ; the operator's PIN is not enough
+        C                   ? #=SUPERVISOR PIN
+        # 123456 #          ? REPRINTED 2X
+                            ? AGAIN #000001?
+        #                   ? SENT TO PRINTER
+        """, terminal)
+    assert ("check_pin", "supervisor", "0000") in terminal.calls
+    assert terminal.prints() == [("reprint", 1)]
+
+
+def test_a_locked_supervisor_pin_leaves_the_operator_pin_alone():
+    terminal = rung(500)
+    terminal.pins["supervisor"] = "123456"
+    for _ in range(3):
+        terminal.reprint(1)
+    terminal.calls = []
+    menu = Menu(terminal, free_reprints=3)
+    play("""
+        B 0000 # 1 #        ? REPRINTED 3X
+        # 1# 1# 1# 1# 1#    ? PIN LOCKED
+        #                   ? #=SUPERVISOR PIN
+        #                   ? PIN LOCKED
+        # C C C             ? READY
+        B                   ? OPERATOR PIN
+        """, terminal, menu=menu)
+    assert terminal.prints() == []
