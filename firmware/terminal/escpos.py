@@ -129,6 +129,9 @@ class Profile:
         return "Profile(%s)" % self.name
 
 
+# TODO: only paper-out bits are read from status replies; cover open, offline and
+# head errors (DLE EOT 1..3) are not asked for yet. QR codes (GS ( k) are not
+# offered: support varies by firmware and needs measuring on our units.
 # TODO: the timing numbers, buffer sizes and status bits below are from the
 # manuals and public reports, not measured on our own units; measure them.
 PROFILES = {
