@@ -231,6 +231,16 @@ class NorFlash:
     def powered(self):
         return self._powered
 
+    def image(self):
+        """The whole content, for a test to copy into another flash."""
+        return self._load(0, self.size)
+
+    def load_image(self, image):
+        """Replace the whole content, rules aside: a copy of another part."""
+        if len(image) != self.size:
+            raise ValueError("image size does not match the flash")
+        self._store(0, image)
+
     def flip_bit(self, address, bit):
         """Invert one stored bit, rules aside: a retention or disturb error."""
         byte = self._load(address, 1)[0] ^ (1 << bit)
