@@ -91,7 +91,8 @@ class Menu:
         self._render()
 
     def tick(self, now_ms):
-        """The time, from the main loop: ends an idle session, refreshes idle."""
+        """The time, from the main loop: ends a session left without keys for
+        session_timeout_ms, and redraws the idle note now and then."""
         self._now_ms = now_ms
         if len(self._stack) > 1:
             if time.ticks_diff(now_ms, self._last_key_ms) >= self.session_timeout_ms:
