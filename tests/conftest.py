@@ -12,6 +12,12 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(ROOT, "tests", "both"), os.path.join(ROOT, "boards", "pc")]
 
+# The GB2312 table is built on the PC, as for a deploy, before the MicroPython
+# runs below need it at collection time.
+from reslip.tables import DEFAULT_GB2312_TABLE, ensure_gb2312_table  # noqa: E402
+
+ensure_gb2312_table(DEFAULT_GB2312_TABLE)
+
 
 def micropython_command():
     """The unix port installed beside this Python, or the one on PATH."""

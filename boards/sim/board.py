@@ -32,25 +32,6 @@ class Clock:
         self.offset = unix_seconds - int(time.time())
 
 
-class EmulatedPrinterPort:
-    """The UART to the printer emulator: what is written is printed at once."""
-
-    def __init__(self, emulator):
-        self.emulator = emulator
-        self.replies = b""
-
-    def write(self, data):
-        self.replies += self.emulator.feed(bytes(data)) or b""
-        return len(data)
-
-    def any(self):
-        return len(self.replies)
-
-    def read(self, count):
-        data, self.replies = self.replies[:count], self.replies[count:]
-        return data or None
-
-
 class QueuedKeypad:
     """Keys pushed by the simulator, given to the app one per poll."""
 
@@ -71,8 +52,10 @@ class Board:
         self.program_unit = 1
         self.keypad = QueuedKeypad()
         self.screen = screen
+        # The emulator takes the printer's bytes as its UART would, and answers
+        # status queries the same way.
         self.emulator = PrinterEmulator()
-        self.printer_uart = EmulatedPrinterPort(self.emulator)
+        self.printer_uart = self.emulator
         self.console = None
         self.clock = Clock()
         with open(os.path.join(_HERE, "config.json"), encoding="utf-8") as file:

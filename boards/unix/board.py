@@ -14,10 +14,10 @@ import time
 from micropython import const
 
 from norflash import NorFlash
+from terminal.link import PollingReader, PollingWriter
 
 _SECTOR_SIZE = const(4096)
 _SECTOR_COUNT = const(256)
-_CTRL_C = const(3)
 
 BOX = os.getenv("RESLIP_BOX") or ".."
 
@@ -103,42 +103,6 @@ class SerialLine:
         return data
 
 
-class Console:
-    """The USB serial port: the service link reads and writes here.
-
-    A real board turns Ctrl-C into KeyboardInterrupt in its USB driver; on a
-    pseudo-terminal in raw mode it arrives as a byte, so it is turned into the
-    same interrupt here. The link's own frames never carry that byte.
-    """
-
-    def __init__(self):
-        self.stdin = sys.stdin.buffer
-        self.poller = select.poll()
-        self.poller.register(sys.stdin, select.POLLIN)
-
-    def wait(self, timeout_ms):
-        self.poller.poll(timeout_ms)
-
-    def read(self, count):
-        data = b""
-        while len(data) < count and self.poller.poll(0):
-            byte = self.stdin.read(1)
-            if not byte:
-                break
-            if byte[0] == _CTRL_C:
-                raise KeyboardInterrupt
-            data += byte
-        return data
-
-
-class ConsoleWriter:
-    def __init__(self):
-        self.stdout = sys.stdout.buffer
-
-    def write(self, data):
-        return self.stdout.write(data)
-
-
 class Board:
     def __init__(self):
         self.flash = NorFlash(BOX + "/flash.bin", _SECTOR_SIZE, _SECTOR_COUNT)
@@ -146,12 +110,15 @@ class Board:
         self.keypad = FileKeypad(BOX + "/keys")
         self.screen = FileScreen(BOX + "/screen.txt")
         self.printer_uart = SerialLine(os.getenv("RESLIP_PRINTER_PORT"))
-        self._console = Console()
-        self.console = (self._console, ConsoleWriter())
+        # The USB serial port: the service link's, and nothing else writes there.
+        self.console = (PollingReader(sys.stdin.buffer), PollingWriter(sys.stdout.buffer))
+        self._input = select.poll()
+        self._input.register(sys.stdin, select.POLLIN)
         self.clock = Clock()
         with open("config.json") as file:
             self.settings = json.load(file)
         self.gb2312_path = "gb2312.bin"
 
     def idle(self, ms):
-        self._console.wait(ms)
+        # Wakes early when the PC sends something.
+        self._input.poll(ms)

@@ -15,6 +15,7 @@ follows printed content (the next job begins), or, when ``split_blank_lines``
 is set, after that many blank lines in a row.
 """
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -504,10 +505,18 @@ def _find_font(candidates):
     return None
 
 
+def _packaged_cjk_font():
+    # WenQuanYi Micro Hei, installed from PyPI with the project.
+    spec = importlib.util.find_spec("paperang_p2_fonts_cjk")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return os.path.join(spec.submodule_search_locations[0], "fonts", "wqy-microhei.ttc")
+
+
 def _cjk_font_path():
-    # TODO: no CJK font ships with the project; without one installed here (or
-    # named by RESLIP_CJK_FONT) Chinese characters are drawn as boxes.
+    # Without any CJK font, Chinese characters are drawn as boxes.
     found = _find_font([os.environ.get("RESLIP_CJK_FONT"),
+                        _packaged_cjk_font(),
                         "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
                         "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
                         "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"])

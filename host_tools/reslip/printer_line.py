@@ -16,7 +16,8 @@ class PrinterLine:
         """Stores `data`; returns the printer's reply to it (bytes, may be empty)."""
         self.file.write(data)
         self.file.flush()
-        return self.emulator.feed(data) or b""
+        self.emulator.write(data)
+        return self.emulator.read(self.emulator.any()) or b""
 
     def close(self):
         self.file.close()
