@@ -305,3 +305,45 @@ def test_refused_command_is_an_error_not_a_retry():
     with pytest.raises(LinkError, match="no settable clock"):
         host.set_clock(1)
     assert host.stats["resends"] == 0
+
+
+def test_polling_reader_always_restores_ctrl_c(monkeypatch):
+    calls = []
+    monkeypatch.setattr(wire.micropython, "kbd_intr", calls.append)
+
+    class Ready:
+        def poll(self, timeout_ms):
+            return [(0, 1)]
+
+    class Failing:
+        def readinto(self, buf):
+            raise OSError(5)
+
+    class Bytes:
+        def __init__(self):
+            self.data = b">49\x03"
+
+        def readinto(self, buf):
+            buf[0], self.data = self.data[0], self.data[1:]
+            return 1
+
+    with pytest.raises(OSError):
+        wire.PollingReader(Failing(), Ready()).read(8)
+    assert calls == [-1, 3]
+    assert wire.PollingReader(Bytes(), Ready()).read(4) == b">49\x03"
+    assert calls == [-1, 3, -1, 3]
+
+
+def test_ctrl_c_between_lines_stops_the_app_but_not_inside_one():
+    journal = sales_journal(1)
+    inside = _Pipe()
+    inside.write(b">49\x03\n")
+    device = ServiceLink(inside, _Pipe(), journal, {"terminal": "1", "firmware": "1"})
+    device.poll()
+    assert device.bad_frames == 1
+
+    between = _Pipe()
+    between.write(b"\x03")
+    device = ServiceLink(between, _Pipe(), journal, {"terminal": "1", "firmware": "1"})
+    with pytest.raises(KeyboardInterrupt):
+        device.poll()

@@ -77,7 +77,8 @@ def test_csv_has_bom_chinese_text_decimal_amounts_and_masked_cards(tmp_path):
     assert rows[0]["card"] == "************4321" and rows[1]["card"] == ""
     assert "1234" not in rows[0]["card"].replace("4321", "")
     assert rows[0]["time_utc"] == "2026-01-01 00:00:00"
-    assert (rows[2]["kind"], rows[2]["refers_to"], rows[2]["reference"]) == ("REFUND", "2", "退款")
+    refund = rows[2]
+    assert (refund["kind"], refund["refers_to"], refund["reference"]) == ("REFUND", "2", "退款")
 
 
 def test_jsonl_round_trips_the_payload(tmp_path):

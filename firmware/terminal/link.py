@@ -351,6 +351,7 @@ class ServiceLink:
                     "<IIIB", self.commands, self.bad_frames, self.junk_bytes,
                     self._verify is not None))
             else:
+                # TODO: a command to record a transaction sent by a cash register.
                 self._refuse(seq, REFUSED_UNKNOWN, "unknown command")
         except (ValueError, IndexError, _STRUCT_ERROR):
             self._refuse(seq, REFUSED_ARGUMENTS, "bad arguments")
@@ -396,6 +397,7 @@ class ServiceLink:
             length = len(payload)
             if at + ENTRY_OVERHEAD + length > body_end:
                 if at == HEADER_SIZE + _RECORDS_HEAD:
+                    # Cannot happen with record.py's payloads (at most ~80 bytes).
                     raise ValueError("record larger than a frame")
                 flags = 0
                 break

@@ -38,7 +38,8 @@ class PullSummary(collections.namedtuple("PullSummary", (
         if self.conflicts:
             lines.append("warning: %d voucher(s) differ from the stored ones (kept both, "
                          "see the store's conflicts table): %s"
-                         % (len(self.conflicts), ", ".join(str(v) for _, v in self.conflicts[:10])))
+                         % (len(self.conflicts),
+                            ", ".join(str(voucher) for _, voucher in self.conflicts[:10])))
         if self.undecodable:
             lines.append("warning: %d record(s) stored raw, not readable by this version"
                          % self.undecodable)

@@ -63,7 +63,8 @@ class StoreError(ReslipError):
 # added: new records stored; duplicates: already there, identical;
 # conflicts: [(terminal, voucher)] whose payload differs from the stored one;
 # undecodable: stored raw, but record.py could not read them.
-AddResult = collections.namedtuple("AddResult", ("added", "duplicates", "conflicts", "undecodable"))
+AddResult = collections.namedtuple(
+    "AddResult", ("added", "duplicates", "conflicts", "undecodable"))
 
 
 def format_amount(cents):

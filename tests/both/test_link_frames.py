@@ -167,7 +167,8 @@ def test_pull_frames_carry_checked_entries():
         while at < len(body):
             voucher, length = struct.unpack_from("<IH", body, at)
             payload = body[at + 6:at + 6 + length]
-            assert struct.unpack_from("<I", body, at + 6 + length)[0] == entry_crc(voucher, payload)
+            (crc,) = struct.unpack_from("<I", body, at + 6 + length)
+            assert crc == entry_crc(voucher, payload)
             assert payload == journal.items[voucher - 1][1]
             vouchers.append(voucher)
             at += 10 + length
