@@ -60,6 +60,7 @@ def test_random_keys_never_print_unannounced(stream):
         prints_before = len(terminal.prints())
 
         menu.press(event)
+        menu.tick(now_ms)  # the app's loop ticks after every key
 
         assert len(menu.lines) == 2
         assert all(len(line) == 16 for line in menu.lines)

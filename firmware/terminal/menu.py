@@ -68,15 +68,18 @@ class Menu:
         self.changed = True
 
         self._stack = [_Idle()]
-        # The clock is whatever tick() last said; the app ticks every loop.
-        self._now_ms = 0
+        # The clock is whatever tick() last said (None before the first).
+        # A key or a PIN lock is stamped by the tick after it, so a key that
+        # comes before any tick still gets a true time.
+        self._now_ms = None
+        self._key_unstamped = False
         self._last_key_ms = 0
         self._last_idle_draw_ms = 0
 
         # TODO: keep the failure count and lock time in flash so a reboot
         # does not reset them; the terminal facade has no place for them yet.
         self._pin_failures = {}      # role -> wrong PINs in a row
-        self._pin_locked_at_ms = {}  # role -> when it locked
+        self._pin_locked_at_ms = {}  # locked role -> when it locked, or None till the next tick
 
         self._render()
 
@@ -86,19 +89,26 @@ class Menu:
         """One key from the keypad; keys outside KEYS are ignored."""
         if len(key) != 1 or key not in KEYS:
             return
-        self._last_key_ms = self._now_ms
+        self._key_unstamped = True
         self._stack[-1].key(self, key)
         self._render()
 
     def tick(self, now_ms):
         """The time, from the main loop: ends a session left without keys for
         session_timeout_ms, and redraws the idle note now and then."""
+        first = self._now_ms is None
         self._now_ms = now_ms
+        if self._key_unstamped or first:
+            self._key_unstamped = False
+            self._last_key_ms = now_ms
+        if self._pin_locked_at_ms:
+            self._stamp_and_lift_pin_locks()
+
         if len(self._stack) > 1:
             if time.ticks_diff(now_ms, self._last_key_ms) >= self.session_timeout_ms:
                 self._home()
                 self._render()
-        elif time.ticks_diff(now_ms, self._last_idle_draw_ms) >= _IDLE_REFRESH_MS:
+        elif first or time.ticks_diff(now_ms, self._last_idle_draw_ms) >= _IDLE_REFRESH_MS:
             # The idle note (paper out, clock not set) changes without keys.
             self._last_idle_draw_ms = now_ms
             self._render()
@@ -152,24 +162,30 @@ class Menu:
             self._push(_PinEntry(role, title, on_pass))
 
     def _pin_locked(self, role):
-        locked_at_ms = self._pin_locked_at_ms.get(role)
-        if locked_at_ms is None:
-            return False
-        if time.ticks_diff(self._now_ms, locked_at_ms) < _PIN_LOCK_MS:
-            return True
-        del self._pin_locked_at_ms[role]
-        self._pin_failures[role] = 0
-        return False
+        return role in self._pin_locked_at_ms
+
+    def _stamp_and_lift_pin_locks(self):
+        # Lifted here rather than when the role is next asked for, so a lock
+        # never outlives the ticks counter's wrap-around.
+        now_ms = self._now_ms
+        for role in list(self._pin_locked_at_ms):
+            locked_at_ms = self._pin_locked_at_ms[role]
+            if locked_at_ms is None:
+                self._pin_locked_at_ms[role] = now_ms
+            elif time.ticks_diff(now_ms, locked_at_ms) >= _PIN_LOCK_MS:
+                del self._pin_locked_at_ms[role]
+                self._pin_failures[role] = 0
 
     def _notice_locked(self, role):
-        passed_ms = time.ticks_diff(self._now_ms, self._pin_locked_at_ms[role])
+        locked_at_ms = self._pin_locked_at_ms[role]
+        passed_ms = 0 if locked_at_ms is None else time.ticks_diff(self._now_ms, locked_at_ms)
         self._notice("PIN LOCKED", "WAIT %d MIN" % ((_PIN_LOCK_MS - passed_ms + 59999) // 60000))
 
     def _pin_failed(self, role):
         failures = self._pin_failures.get(role, 0) + 1
         self._pin_failures[role] = failures
         if failures >= _PIN_TRIES:
-            self._pin_locked_at_ms[role] = self._now_ms
+            self._pin_locked_at_ms[role] = None
         return _PIN_TRIES - failures
 
     def _pin_passed(self, role):

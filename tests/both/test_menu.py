@@ -6,22 +6,38 @@ from terminal.money import format_cents, parse_amount
 from terminal.record import CARD, CASH, QR, REPRINT, SALE
 
 
+class MainLoop:
+    """Each key followed by a tick, as the app's loop does; "! tick N" in a
+    script moves the clock N ms on."""
+
+    def __init__(self, menu, clock):
+        self.menu = menu
+        self.clock = clock
+
+    @property
+    def lines(self):
+        return self.menu.lines
+
+    def press(self, key):
+        self.menu.press(key)
+        self.menu.tick(self.clock[0])
+
+    def directive(self, text, line_no):
+        words = text.split()
+        if words[0] != "tick":
+            raise AssertionError("line %d: unknown directive %s" % (line_no, text))
+        self.clock[0] += int(words[1])
+        self.menu.tick(self.clock[0])
+
+
 def play(script, terminal=None, menu=None, clock=None):
-    """Run `script`; "! tick N" moves the clock N ms on. Returns the menu."""
+    """Run `script` on a menu in a main loop; returns the menu."""
     terminal = terminal if terminal is not None else FakeTerminal()
     clock = clock if clock is not None else [0]
     if menu is None:
         menu = Menu(terminal)
-        menu.tick(clock[0])
-
-    def on_directive(text, line_no):
-        words = text.split()
-        if words[0] != "tick":
-            raise AssertionError("line %d: unknown directive %s" % (line_no, text))
-        clock[0] += int(words[1])
-        menu.tick(clock[0])
-
-    run(parse(script), menu, on_directive)
+    loop = MainLoop(menu, clock)
+    run(parse(script), loop, loop.directive)
     return menu
 
 
@@ -229,6 +245,34 @@ def test_a_refused_sale_shows_why():
         #               ? READY
         """, terminal)
     assert sales_in(terminal) == []
+
+
+def test_a_key_before_the_first_tick_does_not_end_the_session():
+    # The app's loop presses a key, then ticks; the first tick may come late.
+    menu = Menu(FakeTerminal())
+    menu.press("A")
+    menu.tick(900000000)
+    assert menu.screen_name == "AmountEntry"
+    menu.tick(900000000 + 119999)
+    assert menu.screen_name == "AmountEntry"
+    menu.tick(900000000 + 120000)
+    assert menu.screen_name == "Idle"
+
+
+def test_a_pin_lock_runs_from_the_tick_after_it():
+    menu = Menu(FakeTerminal())
+    for key in "B1#1#1#1#1#":
+        menu.press(key)
+    assert "PIN LOCKED" in menu.lines[0]
+    menu.tick(700000000)
+    menu.press("#")
+    menu.tick(700000000 + 299999)
+    menu.press("B")
+    assert "PIN LOCKED" in menu.lines[0]
+    menu.press("#")
+    menu.tick(700000000 + 300000)
+    menu.press("B")
+    assert "OPERATOR PIN" in menu.lines[0]
 
 
 def test_a_script_mismatch_names_the_line_and_the_screen():
