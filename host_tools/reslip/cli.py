@@ -55,7 +55,7 @@ def cmd_pull(args):
     from reslip.pull import pull
     port = find_port(args.port, args.box)
     summary = pull(port, args.db, csv_path=args.csv)
-    print(summary)
+    print(str(summary))
 
 
 def cmd_sim(args):

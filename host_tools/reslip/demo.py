@@ -45,7 +45,7 @@ def run_demo(out, session=SESSION, say=print):
         from reslip.pull import pull
         summary = pull(port, os.path.join(out, "journal.sqlite"),
                        csv_path=os.path.join(out, "journal.csv"))
-        say("   %s" % summary)
+        say("   " + str(summary))
     finally:
         boardbox.stop(box)
 
