@@ -451,7 +451,8 @@ class Journal:
         """Voucher of the newest record held, 0 when empty."""
         if self._newest < 0:
             self._newest = 0
-            for position in range(self._sector_count - 1, self._position(self._oldest_sector) - 1, -1):
+            oldest_position = self._position(self._oldest_sector)
+            for position in range(self._sector_count - 1, oldest_position - 1, -1):
                 sector = (self._head + 1 + position) % self._sector_count
                 if self._live_header(sector) is not None:
                     count, _, last = self._walk(sector)
