@@ -90,3 +90,15 @@ def pytest_collect_file(file_path, parent):
             and file_path.parent.name == "both":
         return MicroPythonModule.from_parent(parent, path=file_path)
     return None
+
+
+def pytest_terminal_summary(terminalreporter):
+    """A line saying how many of the tests ran inside the MicroPython unix port."""
+    counts = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") == "call" and "[micropython]" in report.nodeid:
+                counts[outcome] = counts.get(outcome, 0) + 1
+    if counts:
+        terminalreporter.write_line("under the MicroPython unix port: " + ", ".join(
+            "%d %s" % (count, outcome) for outcome, count in sorted(counts.items())))
