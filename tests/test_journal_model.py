@@ -7,7 +7,7 @@ from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from norflash import NorFlash, PowerCut
-from terminal.journal import Journal
+from terminal.journal import Journal, JournalFull
 
 
 class JournalAgainstList(RuleBasedStateMachine):
@@ -30,9 +30,28 @@ class JournalAgainstList(RuleBasedStateMachine):
 
     @rule(payload=st.binary(max_size=100))
     def append(self, payload):
-        voucher = self.journal.append(payload)
+        oldest = self.journal.oldest()
+        acknowledged = self.journal.warning_acknowledged()
+        try:
+            voucher = self.journal.append(payload)
+        except JournalFull:
+            # Refused only for want of the warning, and it was due.
+            assert not acknowledged and self.journal.near_full()
+            return
         assert not self.model or voucher > self.model[-1][0]
         self.model.append((voucher, payload))
+
+        # Records not yet exported go only after the warning was acknowledged.
+        dropped = [v for v, _ in self.model if oldest <= v < self.journal.oldest()]
+        if dropped and not acknowledged:
+            assert dropped[-1] <= self.journal.exported_up_to()
+
+    @rule()
+    def acknowledge_warning(self):
+        due = self.journal.near_full()
+        assert self.journal.acknowledge_near_full() == due
+        if due:
+            assert self.journal.warning_acknowledged()
 
     @rule()
     def remount(self):
@@ -43,7 +62,7 @@ class JournalAgainstList(RuleBasedStateMachine):
         self.flash.cut_power_after(cut)
         try:
             voucher = self.journal.append(payload)
-        except PowerCut:
+        except (PowerCut, JournalFull):
             voucher = None
         self.flash.restore_power()
         self.journal = self._mount()

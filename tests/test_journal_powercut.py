@@ -71,6 +71,7 @@ class Campaign:
         # Wrap the ring once without cuts so every cut lands in a full ring.
         journal = self._journal(self.flash)
         for _ in range(appends):
+            journal.acknowledge_near_full()
             payload = self._payload()
             voucher = journal.append(payload)
             self.model[voucher] = payload
@@ -107,6 +108,10 @@ class Campaign:
     def _apply(self, journal, group, model, tracker):
         # Runs the group; tracker tells which operation was under way.
         for kind, value in group:
+            # As the app does once its screen has shown the near-full warning;
+            # an acknowledgement is one more entry that a cut can tear.
+            tracker["in_flight"] = ("acknowledge", None)
+            journal.acknowledge_near_full()
             tracker["in_flight"] = (kind, value)
             if kind == "append":
                 voucher = journal.append(value)

@@ -6,7 +6,8 @@
 # never reused) and is framed with CRC-32 so that a record torn by a power cut
 # or damaged later is found and never returned. Sectors are used in ring order
 # and recycled oldest first; each starts with a header carrying a 32-bit
-# generation number, the first voucher it may hold and the export mark.
+# generation number, the first voucher it may hold, the export mark and
+# whether the near-full warning has been acknowledged for that mark.
 # The format on flash is described in docs/journal-format.md.
 #
 # RAM: one sector buffer and one header buffer, allocated in the constructor.
@@ -26,10 +27,12 @@ _IOCTL_BLOCK_SIZE = const(5)
 _IOCTL_BLOCK_ERASE = const(6)
 _EIO = const(5)
 
-# Sector header: magic, sequence, first voucher, export mark, CRC-32.
-_SECTOR_HEADER = "<IIIII"
-_SECTOR_HEADER_SIZE = const(20)
-_SECTOR_MAGIC = const(0x014A5352)  # "RSJ" and format version 1, little-endian
+# Sector header: magic, sequence, first voucher, export mark, warned (export
+# mark + 1 at which the near-full warning was acknowledged, 0 for none), CRC-32.
+_SECTOR_HEADER = "<IIIIII"
+_SECTOR_HEADER_SIZE = const(24)
+_SECTOR_HEADER_CHECKED = const(20)
+_SECTOR_MAGIC = const(0x024A5352)  # "RSJ" and format version 2, little-endian
 
 # Record entry: kind, flags, payload length, voucher, header CRC-32, then the
 # payload and a CRC-32 over everything before it.
@@ -38,6 +41,7 @@ _ENTRY_HEADER_SIZE = const(12)
 _ENTRY_OVERHEAD = const(16)
 _KIND_RECORD = const(0x52)  # "R"
 _KIND_MARK = const(0x4D)  # "M": export mark, voucher field = exported up to
+_KIND_WARNED = const(0x41)  # "A": near-full warning acknowledged, voucher field = export mark
 _KIND_FILLER = const(0x00)  # one program unit cleared to 0, skipped by readers
 
 # What the entry at an offset turned out to be.
@@ -46,6 +50,11 @@ _FILLER = const(1)
 _VALID = const(2)
 _CORRUPT = const(3)  # header intact, payload or CRC not: torn or damaged
 _GARBAGE = const(4)  # header unreadable: skipped by searching for the next one
+
+
+# What format() must be handed: the admin menu passes it after the PIN and a
+# confirmation, so nothing erases the journal by accident.
+FORMAT_CONFIRMATION = "ERASE JOURNAL"
 
 
 class JournalFull(Exception):
@@ -100,6 +109,7 @@ class Journal:
         self._next_voucher = 1
         self._exported = 0
         self._unexported_sector = -1  # sector of the oldest unexported record
+        self._warned_at = -1  # export mark the near-full warning was acknowledged at
         self._newest = 0
         self._oldest = 0  # -1: not known yet, found on demand
         self._count = 0  # -1: not known yet, counted on demand
@@ -133,6 +143,7 @@ class Journal:
                 self._head_sequence = header[0]
                 first_voucher = header[1]
                 self._exported = header[2]
+                self._warned_at = header[3]
         if self._head < 0:
             self._mounted = True
             return self
@@ -181,8 +192,10 @@ class Journal:
                     next_voucher = max(next_voucher, voucher + 1)
                     if state == _VALID:
                         newest = max(newest, voucher)
-                elif state == _VALID:
+                elif state == _VALID and kind == _KIND_MARK:
                     self._exported = max(self._exported, voucher)
+                elif state == _VALID:
+                    self._warned_at = max(self._warned_at, voucher)
                 walked_to = following
             else:
                 walked_to = following
@@ -296,8 +309,11 @@ class Journal:
         target = 0 if self._head < 0 else (self._head + 1) % sector_count
         recycled = self._head >= 0 and self._live_header(target) is not None
         if recycled:
-            if target == self._unexported_sector and not self._overwrite_oldest:
-                raise JournalFull("journal full: export it before new records")
+            if target == self._unexported_sector:
+                if not self._overwrite_oldest:
+                    raise JournalFull("journal full: export it before new records")
+                if not self.warning_acknowledged():
+                    raise JournalFull("journal full: near-full warning not shown yet")
             if self._count >= 0:
                 self._count -= self._count_sector(target)
 
@@ -312,9 +328,10 @@ class Journal:
         self._buffered = -1
         for index in range(self._data_start):
             buf[index] = _ERASED
-        struct.pack_into("<IIII", buf, 0, _SECTOR_MAGIC, sequence, self._next_voucher,
-                         self._exported)
-        struct.pack_into("<I", buf, 16, crc32(self._view[0:16]))
+        struct.pack_into("<IIIII", buf, 0, _SECTOR_MAGIC, sequence, self._next_voucher,
+                         self._exported, (self._warned_at + 1) & _MASK32)
+        struct.pack_into("<I", buf, _SECTOR_HEADER_CHECKED,
+                         crc32(self._view[0:_SECTOR_HEADER_CHECKED]))
         self._program(target, 0, self._view[0:self._data_start])
         if self._read_header(target) is None:
             raise OSError(_EIO)
@@ -515,6 +532,73 @@ class Journal:
         unexported = self._span_bytes(self._unexported_sector)
         return unexported * 100 >= self._near_full_percent * self.capacity_bytes
 
+    def acknowledge_near_full(self):
+        """Note that the near-full warning has been shown; False if it was not due.
+
+        With overwrite_oldest, a sector holding records not yet exported is
+        recycled only after this, and only until the export mark moves: the
+        next time the journal fills, the warning must be shown again. The
+        acknowledgement is kept on flash, so it holds across a restart.
+        """
+        if not self._mounted:
+            raise OSError(_EIO)
+        if not self.near_full():
+            return False
+        if self.warning_acknowledged():
+            return True
+
+        # The RAM state first: a sector started to hold the entry carries it
+        # in its header, and may already recycle unexported records.
+        self._warned_at = self._exported
+        try:
+            self._write_entry(_KIND_WARNED, self._exported, b"", self._mark_reserve)
+        except JournalFull:
+            # Only when refusing new records: that policy never overwrites,
+            # so the acknowledgement is kept in RAM alone.
+            pass
+        return True
+
+    def warning_acknowledged(self):
+        """True when the near-full warning was acknowledged at the current export mark."""
+        return self._warned_at == self._exported
+
+    def format(self, confirm):
+        """Erase every record; runs only when confirm is FORMAT_CONFIRMATION.
+
+        Never called by mount or by anything in the journal. Voucher numbers
+        go on from where they were, so no number printed before is given
+        again. A power cut part way leaves the newest records readable and a
+        journal that mounts; formatting again finishes the job.
+        """
+        if confirm != FORMAT_CONFIRMATION:
+            raise ValueError("format needs its confirmation")
+        if not self._mounted:
+            raise OSError(_EIO)
+        sector_count = self._sector_count
+        if self._head < 0:
+            for sector in range(sector_count):
+                self._device.ioctl(_IOCTL_BLOCK_ERASE, sector)
+            self._buffered = -1
+            return
+
+        # Oldest first, so what a cut leaves is still a run of the newest
+        # sectors; then a new, empty head carrying the voucher floor; then the
+        # old head.
+        old_head = self._head
+        for position in range(sector_count - 1):
+            self._device.ioctl(_IOCTL_BLOCK_ERASE, (old_head + 1 + position) % sector_count)
+        self._buffered = -1
+        self._warned_at = -1
+        self._unexported_sector = -1
+        self._start_sector()
+        self._device.ioctl(_IOCTL_BLOCK_ERASE, old_head)
+
+        self._oldest_sector = self._head
+        self._newest = 0
+        self._oldest = 0
+        self._count = 0
+        self._filler_pending = False
+
     def _locate_unexported(self):
         # The sector holding the oldest record not yet exported, -1 if none.
         if self._head < 0 or self._exported >= self.newest():
@@ -537,13 +621,16 @@ class Journal:
         self._buffered = sector
 
     def _read_header(self, sector):
-        # (sequence, first voucher, export mark) if the header is whole, else None.
+        # (sequence, first voucher, export mark, warned-at mark or -1) if the
+        # header is whole, else None.
         header = self._header
         self._device.readblocks(sector, header, 0)
-        magic, sequence, first_voucher, exported, check = struct.unpack(_SECTOR_HEADER, header)
-        if magic != _SECTOR_MAGIC or crc32(memoryview(header)[0:16]) != check:
+        magic, sequence, first_voucher, exported, warned, check = struct.unpack(
+            _SECTOR_HEADER, header)
+        if magic != _SECTOR_MAGIC \
+                or crc32(memoryview(header)[0:_SECTOR_HEADER_CHECKED]) != check:
             return None
-        return sequence, first_voucher, exported
+        return sequence, first_voucher, exported, warned - 1
 
     def _live_header(self, sector):
         # A whole header whose sequence number fits its place behind the head.
@@ -612,7 +699,7 @@ class Journal:
 
     def _header_whole(self, offset):
         kind, _, length, _, header_check = struct.unpack_from(_ENTRY_HEADER, self._buffer, offset)
-        return (kind == _KIND_RECORD or kind == _KIND_MARK) \
+        return (kind == _KIND_RECORD or kind == _KIND_MARK or kind == _KIND_WARNED) \
             and offset + _ENTRY_OVERHEAD + length <= self._sector_size \
             and crc32(self._view[offset:offset + 8]) == header_check
 

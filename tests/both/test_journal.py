@@ -4,7 +4,7 @@ import struct
 
 from norflash import NorFlash, PowerCut
 from terminal.crc32 import crc32
-from terminal.journal import Journal, JournalFull
+from terminal.journal import FORMAT_CONFIRMATION, Journal, JournalFull
 
 
 def _journal(flash, **options):
@@ -19,6 +19,14 @@ def _small_flash(**options):
 def _payload(number, size=20):
     text = b"sale %d " % number
     return (text * (size // len(text) + 1))[:size]
+
+
+def _append_as_app(journal, payload):
+    # What the app does: once its screen has shown the near-full warning, it
+    # says so, which lets overwrite_oldest recycle records not yet exported.
+    if journal.near_full():
+        journal.acknowledge_near_full()
+    return journal.append(payload)
 
 
 def _all(journal, **options):
@@ -105,7 +113,7 @@ def test_wrap_recycles_oldest_sectors_evenly_and_keeps_numbering():
     flash = _small_flash(sector_count=4)
     journal = _journal(flash, overwrite_oldest=True)
     for number in range(300):
-        journal.append(_payload(number))
+        _append_as_app(journal, _payload(number))
     assert journal.newest() == 300
     oldest = journal.oldest()
     assert 200 < oldest < 300
@@ -123,14 +131,14 @@ def test_binary_search_reads_few_headers_and_one_sector():
     flash = NorFlash(sector_size=1024, sector_count=64)
     journal = _journal(flash, overwrite_oldest=True)
     for number in range(1200):
-        journal.append(_payload(number, 82))
+        _append_as_app(journal, _payload(number, 82))
     flash.reset_counters()
     again = _journal(flash)
-    assert flash.bytes_read <= 64 * 20 + 2 * 1024 + 8 * 20
+    assert flash.bytes_read <= 64 * 24 + 2 * 1024 + 8 * 24
     for voucher in (again.oldest(), 600, again.newest()):
         flash.reset_counters()
         assert again.read(voucher) == _payload(voucher - 1, 82)
-        assert flash.bytes_read <= 1024 + 8 * 20
+        assert flash.bytes_read <= 1024 + 8 * 24
 
 
 def test_bytes_programmed_per_record_at_one_byte_unit():
@@ -152,7 +160,7 @@ def test_rp2_program_unit_and_spi_page_rule_are_respected():
         journal = Journal(flash, program_unit=flash.program_unit,
                           page_size=flash.page_size, overwrite_oldest=True).mount()
         for number in range(200):
-            journal.append(_payload(number, 82))
+            _append_as_app(journal, _payload(number, 82))
         again = Journal(flash, program_unit=flash.program_unit, page_size=flash.page_size,
                         overwrite_oldest=True).mount()
         assert again.newest() == 200
@@ -188,7 +196,7 @@ def test_record_cut_at_every_program_of_a_sector_switch():
         flash = NorFlash(sector_size=512, sector_count=3, seed=cut)
         journal = _journal(flash, overwrite_oldest=True)
         while journal.newest() < 40:
-            journal.append(_payload(journal.newest(), 40))
+            _append_as_app(journal, _payload(journal.newest(), 40))
         again = _journal(flash, overwrite_oldest=True)
         flash.cut_power_after(cut)
         try:
@@ -214,12 +222,14 @@ def test_interrupted_erase_repairs_that_sector_alone():
         journal = _journal(flash, overwrite_oldest=True)
         for number in range(appends):
             journal.append(_payload(number, 30))
+            journal.acknowledge_near_full()
         return flash, journal
 
     twin, journal = run(0)
     appends = 0
     while twin.erase_counts[0] < 2:
         journal.append(_payload(appends, 30))
+        journal.acknowledge_near_full()
         appends += 1
     flash, journal = run(appends - 1)
     kept = _all(journal)
@@ -233,10 +243,11 @@ def test_interrupted_erase_repairs_that_sector_alone():
     held = _all(again)
     assert held == [item for item in kept if item[0] >= held[0][0]]
     assert held[-1] == kept[-1]
-    assert again.append(b"after") == kept[-1][0] + 1
+    # The same size as the append that was cut, so it needs the same sector.
+    assert again.append(b"A" * 30) == kept[-1][0] + 1
     assert flash.erase_counts[0] == erases[0] + 1
     assert flash.erase_counts[1:] == erases[1:]
-    assert _journal(flash).read(kept[-1][0] + 1) == b"after"
+    assert _journal(flash).read(kept[-1][0] + 1) == b"A" * 30
 
 
 def test_payload_that_looks_like_headers_does_not_confuse_recovery():
@@ -245,7 +256,7 @@ def test_payload_that_looks_like_headers_does_not_confuse_recovery():
     fake += struct.pack("<I", crc32(fake))
     fake += b"evil"
     fake += struct.pack("<I", crc32(fake))
-    header = bytearray(struct.pack("<IIII", 0x014A5352, 5000, 999, 999))
+    header = bytearray(struct.pack("<IIIII", 0x024A5352, 5000, 999, 999, 0))
     header += struct.pack("<I", crc32(header))
     tricky = bytes(fake) * 3 + bytes(header) + bytes(fake)
     for seed in range(1, 15):
@@ -360,7 +371,7 @@ def test_overwrite_oldest_recycles_unexported_records():
     journal = _journal(flash, overwrite_oldest=True, near_full_percent=50)
     half = 0
     for number in range(200):
-        journal.append(_payload(number))
+        _append_as_app(journal, _payload(number))
         if not half and journal.near_full():
             half = journal.newest()
     assert half > 0
@@ -377,3 +388,111 @@ def test_used_and_capacity_bytes():
     assert 20 < used <= 512
     journal.append(_payload(2))
     assert journal.used_bytes > used
+
+
+def _fill_until_refused(journal):
+    error = None
+    while error is None:
+        error = _raises(JournalFull, lambda: journal.append(_payload(journal.newest())))
+    return error
+
+
+def test_overwrite_waits_for_the_near_full_warning_to_be_acknowledged():
+    flash = _small_flash(sector_count=4)
+    journal = _journal(flash, overwrite_oldest=True)
+    error = _fill_until_refused(journal)
+    assert "warning" in str(error)
+    assert journal.near_full() and not journal.warning_acknowledged()
+    assert journal.oldest() == 1
+    assert journal.read(1) == _payload(0)
+
+    # Once the warning has been shown, the oldest records make room.
+    assert journal.acknowledge_near_full() is True
+    newest = journal.newest()
+    for number in range(40):
+        journal.append(_payload(newest + number))
+    assert journal.oldest() > 1
+    assert journal.read(1) is None
+
+    # The acknowledgement is on flash, also in the headers of sectors started since.
+    again = _journal(flash, overwrite_oldest=True)
+    assert again.warning_acknowledged()
+    for number in range(40):
+        again.append(b"more %d" % number)
+
+    # An export voids it: the next fill needs the warning again.
+    again.mark_exported(again.newest())
+    assert not again.warning_acknowledged() and not again.near_full()
+    exported = again.newest()
+    _fill_until_refused(again)
+    assert again.oldest() <= exported + 1 and again.newest() > exported
+    assert not _journal(flash, overwrite_oldest=True).warning_acknowledged()
+
+
+def test_acknowledgement_before_the_warning_is_due_does_nothing():
+    flash = _small_flash(sector_count=4)
+    journal = _journal(flash, overwrite_oldest=True)
+    journal.append(b"one")
+    flash.reset_counters()
+    assert journal.acknowledge_near_full() is False
+    assert flash.program_ops == 0
+    assert not journal.warning_acknowledged()
+
+
+def test_refusing_policy_ignores_the_acknowledgement():
+    journal = _journal(_small_flash(sector_count=4))
+    _fill_until_refused(journal)
+    assert journal.acknowledge_near_full() is True
+    error = _raises(JournalFull, lambda: journal.append(b"still refused"))
+    assert "export" in str(error)
+    assert journal.read(1) == _payload(0)
+
+
+def test_mount_never_erases_or_writes():
+    flash = _small_flash(sector_count=4)
+    journal = _journal(flash)
+    for number in range(30):
+        journal.append(_payload(number))
+    flash.flip_bit(0, 3)  # sector 0's header no longer whole
+    flash.flip_bit(2 * 512 + 40, 1)  # a record damaged
+    flash.reset_counters()
+    _journal(flash)
+    _journal(_small_flash(sector_count=4))
+    assert flash.erase_ops == 0 and flash.program_ops == 0
+
+
+def test_format_needs_its_confirmation_and_keeps_numbering():
+    flash = _small_flash(sector_count=4)
+    journal = _journal(flash)
+    for number in range(30):
+        journal.append(_payload(number))
+    flash.reset_counters()
+    assert _raises(ValueError, lambda: journal.format("yes")) is not None
+    assert _raises(ValueError, lambda: journal.format(True)) is not None
+    assert flash.erase_ops == 0 and journal.count == 30
+
+    journal.format(FORMAT_CONFIRMATION)
+    assert journal.count == 0 and journal.newest() == 0 and _all(journal) == []
+    assert journal.read(30) is None
+    assert journal.append(b"after format") == 31
+    again = _journal(flash)
+    assert _all(again) == [(31, b"after format")]
+    assert again.append(b"next") == 32
+
+
+def test_format_cut_at_every_erase_leaves_a_journal_that_mounts():
+    for cut in range(1, 8):
+        flash = _small_flash(sector_count=4, seed=cut)
+        journal = _journal(flash)
+        kept = [(journal.append(_payload(number)), _payload(number)) for number in range(30)]
+        flash.cut_power_after(cut)
+        _raises(PowerCut, lambda: journal.format(FORMAT_CONFIRMATION))
+        flash.restore_power()
+
+        again = _journal(flash)
+        held = _all(again)
+        assert held == kept[len(kept) - len(held):]
+        assert again.append(b"next") == 31
+        again.format(FORMAT_CONFIRMATION)
+        assert _all(_journal(flash)) == []
+        assert _journal(flash).append(b"last") == 32
