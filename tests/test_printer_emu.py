@@ -71,7 +71,7 @@ def test_chinese_slip_decodes_back_to_its_text(chinese_encoder):
     assert lines[1] == "#2 2026-12-04 16:00:00"
     assert second.text.count("重打印凭证 / REPRINT") == 2
     assert "CNY 1,234.50" in second.text
-    assert "[CODE39 000042]" in second.text
+    assert "[QR 000042]" in second.text
 
 
 def test_latin_slip_on_adafruit_uses_cp437_and_only_known_commands():
@@ -202,3 +202,121 @@ def test_paper_running_out_part_way_reprints_the_whole_slip(chinese_encoder):
     assert last.text.startswith("重打印凭证 / REPRINT")
     assert last.text.count("ITEM") == 60
     assert emulator.dropped_bytes == 0
+
+
+def run_until(printer, clock, condition, limit_ms):
+    while not condition() and clock.now < limit_ms:
+        printer.pump(clock.now)
+        clock.now += 1
+
+
+@pytest.mark.parametrize("profile_name, kind", [("qr204", "QRCode"), ("adafruit", "Code39")])
+# zxing-cpp reads the picture as a scanner would; without it the test is skipped.
+def test_voucher_code_in_the_picture_scans_back(tmp_path, profile_name, kind):
+    zxingcpp = pytest.importorskip("zxingcpp")
+    data = build_slip(sale(voucher=4711), dict(SETTINGS, language="en"),
+                      get_profile(profile_name), TextEncoder())
+    emulator = PrinterEmulator(profile_name)
+    emulator.feed(data)
+    image = emulator.slips()[0].render_png(str(tmp_path / "slip.png"))
+    found = zxingcpp.read_barcodes(image.convert("L"))
+    assert [(code.format, code.text) for code in found] == [
+        (getattr(zxingcpp.BarcodeFormat, kind), "004711")]
+
+
+def test_logo_bands_are_drawn_dot_for_dot(tmp_path):
+    profile = get_profile("qr204")
+    width, height = 64, 40
+    # A diagonal stripe: row r has dots r..r+7 set.
+    rows = []
+    for row in range(height):
+        bits = 0xFF << (64 - 8 - row) if row <= 56 else 0
+        rows.append(bits.to_bytes(8, "big"))
+    job = JobBuilder(profile, TextEncoder()).init().image(width, height, b"".join(rows)).build()
+    emulator = PrinterEmulator("qr204")
+    emulator.feed(job)
+    (slip,) = emulator.slips()
+    assert emulator.unknown_commands == []
+    assert slip.text.count("[IMAGE 64x") == len(job.split(b"\x1dv0")) - 1
+    image = slip.render_png(str(tmp_path / "logo.png"))
+    left = (384 - width) // 2
+    for row in range(height):
+        black = [x - left for x in range(384) if image.getpixel((x, row)) == 0]
+        assert black == list(range(row, row + 8)), row
+
+
+def test_unknown_qr_model_and_raster_mode_are_listed():
+    emulator = PrinterEmulator("qr204")
+    emulator.feed(b"\x1b@\x1d(k\x04\x001A1\x00\x1dv0\x05\x01\x00\x01\x00\xffOK\n")
+    assert emulator.unknown_commands == ["1d 28 6b 04 00 31 41 31 00", "1d 76 30 05"]
+    assert emulator.slips()[0].text == "OK"
+
+
+def test_status_replies_for_cover_and_offline():
+    emulator = PrinterEmulator("qr204", cover_open=True)
+    assert emulator.status_reply(escpos.STATUS_OFFLINE_CAUSE) == b"\x16"
+    assert emulator.status_reply(escpos.STATUS_PRINTER) == b"\x1a"
+    emulator = PrinterEmulator("qr204", offline=True)
+    assert emulator.status_reply(escpos.STATUS_PRINTER) == b"\x1a"
+    assert emulator.status_reply(escpos.STATUS_OFFLINE_CAUSE) == b"\x12"
+
+
+@pytest.mark.parametrize("fault, message", [("cover_open", "COVER OPEN"),
+                                            ("offline", "PRINTER OFFLINE")])
+def test_cover_opened_or_offline_part_way_prints_the_slip_again(fault, message):
+    profile = get_profile("qr204")
+    clock = Clock()
+    emulator = PrinterEmulator("qr204", clock_ms=clock, buffer_bytes=profile.buffer_bytes)
+    printer = Printer(emulator, profile, TextEncoder(), baud=9600)
+    original = long_slip(profile, TextEncoder())
+    again = profile.init + b"AGAIN\n" + original[len(profile.init):]
+    printer.submit(original, again=lambda: again)
+
+    run_until(printer, clock, lambda: emulator.printed_rows >= 20, 60000)
+    setattr(emulator, fault, True)
+    run_until(printer, clock, lambda: printer.fault is not None, 60000)
+    assert printer.fault == message and printer.held
+    assert emulator.lost_rows > 0  # what the printer had buffered is gone
+
+    setattr(emulator, fault, False)
+    run_until(printer, clock, lambda: not printer.busy, 200000)
+    assert printer.take_incomplete() == 1
+    last = emulator.slips()[-1]
+    assert last.text.startswith("AGAIN") and last.text.count("ITEM") == 60
+    assert emulator.dropped_bytes == 0
+
+
+def test_wrong_baud_rate_is_a_link_fault_and_no_job_byte_goes_out():
+    profile = get_profile("qr204")
+    clock = Clock()
+    emulator = PrinterEmulator("qr204", clock_ms=clock, buffer_bytes=profile.buffer_bytes,
+                               wrong_baud=True)
+    printer = Printer(emulator, profile, TextEncoder(), baud=9600)
+    job = long_slip(profile, TextEncoder())
+    printer.submit(job)
+    run_until(printer, clock, lambda: False, 5000)
+    assert printer.status == "link fault" and printer.fault == "PRINTER LINK BAD"
+    assert bytes(emulator.stream).replace(profile.status_query, b"") == b""
+    assert emulator.garbled_bytes == len(emulator.stream) > 0
+
+
+def test_adafruit_wrong_baud_rate_is_a_link_fault_too():
+    profile = get_profile("adafruit")
+    emulator = PrinterEmulator("adafruit", wrong_baud=True)
+    clock = Clock()
+    printer = Printer(emulator, profile, TextEncoder(), baud=19200)
+    printer.submit(long_slip(profile, TextEncoder()))
+    run_until(printer, clock, lambda: printer.fault is not None, 5000)
+    assert printer.fault == "PRINTER LINK BAD"
+
+
+def test_printer_without_a_reply_line_still_prints():
+    profile = get_profile("qr204")
+    clock = Clock()
+    emulator = PrinterEmulator("qr204", clock_ms=clock, buffer_bytes=profile.buffer_bytes,
+                               rx_wired=False)
+    printer = Printer(emulator, profile, TextEncoder(), baud=19200)
+    printer.submit(long_slip(profile, TextEncoder(), lines=10))
+    run_until(printer, clock, lambda: not printer.busy, 60000)
+    assert printer.status == "unknown" and printer.fault is None
+    assert emulator.slips()[-1].text.count("ITEM") == 10

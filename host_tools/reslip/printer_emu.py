@@ -5,10 +5,13 @@ It stands in for the printer in the simulation and the tests:
 * as a UART (``write``, ``read``, ``any``) it answers status queries and, given
   a clock, models a small input buffer that drops bytes on overflow and a
   print head of a given speed, like the real units (no flow control);
+* its faults are set by hand or part way through a job: paper running out
+  after a number of rows, the cover open, offline, a line with no replies,
+  or a wrong baud rate (replies and input turn to garbage);
 * it decodes text (Chinese mode: GB2312 pairs; otherwise the selected code
-  page), alignment, bold, double size, feeds, cuts and CODE39 barcodes, and
-  lists every command it does not know;
-* it renders each slip as a PNG 384 dots wide.
+  page), alignment, bold, double size, feeds, cuts, CODE39 barcodes, QR codes
+  (GS ( k) and raster images (GS v 0), and lists every command it does not know;
+* it renders each slip as a PNG 384 dots wide (QR codes drawn with segno).
 
 Slips are split by a clear rule: a slip ends at a cut (GS V), at an ESC @ that
 follows printed content (the next job begins), or, when ``split_blank_lines``
@@ -90,6 +93,33 @@ class Barcode:
         return self.height_dots + _GLYPH_HEIGHT + _LINE_SPACING
 
 
+class Raster:
+    """One band of a GS v 0 image: rows of `row_bytes`, a set bit is a black dot."""
+
+    def __init__(self, row_bytes, rows, data, align):
+        self.row_bytes = row_bytes
+        self.rows = rows
+        self.data = data
+        self.align = align
+        self.text = "[IMAGE %dx%d]" % (8 * row_bytes, rows)
+        self.height = rows
+
+
+class QrCode:
+    """A stored QR symbol printed by GS ( k function 81."""
+
+    def __init__(self, value, module_dots, level, align):
+        import segno
+
+        self.value = value
+        self.module_dots = max(1, module_dots)
+        self.level = level
+        self.align = align
+        self.matrix = segno.make_qr(value, error=level, boost_error=False).matrix
+        self.text = "[QR %s]" % value
+        self.height = len(self.matrix) * self.module_dots
+
+
 class Feed:
     """Blank paper of `dots` height."""
 
@@ -130,12 +160,15 @@ class PrinterEmulator:
     written while the input buffer is full are dropped and counted in
     `dropped_bytes`; the head prints each line in the profile's time unless
     `dot_print_us` / `dot_feed_us` say otherwise. `paper_out_after_rows` runs
-    the paper out after that many printed rows.
+    the paper out after that many printed rows. While the paper is out or the
+    cover open nothing prints (`lost_rows` counts it). `rx_wired=False` never
+    replies; `wrong_baud` garbles replies and decodes nothing it is sent.
     """
 
     def __init__(self, profile_name="qr204", paper_mm=58, clock_ms=None, buffer_bytes=None,
                  dot_print_us=None, dot_feed_us=None, split_blank_lines=None,
-                 paper_out_after_rows=None):
+                 paper_out_after_rows=None, cover_open=False, offline=False,
+                 rx_wired=True, wrong_baud=False):
         self.profile = get_profile(profile_name)
         self.paper_mm = paper_mm
         self.clock_ms = clock_ms
@@ -145,6 +178,12 @@ class PrinterEmulator:
         self.split_blank_lines = split_blank_lines
         self.paper_out_after_rows = paper_out_after_rows
         self.paper_out = False
+        self.cover_open = cover_open
+        self.offline = offline
+        self.rx_wired = rx_wired
+        self.wrong_baud = wrong_baud
+        self.garbled_bytes = 0
+        self.head_us_total = 0  # head time of everything printed: the least a job can take
         self.unknown_commands = []
         self.dropped_bytes = 0
         self.lost_rows = 0
@@ -179,6 +218,14 @@ class PrinterEmulator:
                 data = data[:room]
             self._buffered += len(data)
             self._now = now
+        if self.wrong_baud:
+            # Bytes at the wrong rate arrive as other bytes: nothing is decoded,
+            # a query is not recognised, and what comes back is noise.
+            self.garbled_bytes += len(data)
+            self.stream.extend(data)
+            if self.rx_wired:
+                self._replies.extend(b"\xfe\xe0" * (len(data) // 3))
+            return given
         self.feed(data)
         return given
 
@@ -201,10 +248,12 @@ class PrinterEmulator:
         out = self.paper_out
         if query[:2] == b"\x10\x04" and len(query) >= 3:
             n = query[2]
+            stopped = out or self.cover_open or self.offline
             if n == 1:
-                return bytes((0x12 | (0x08 if out else 0),))
+                return bytes((0x12 | (0x08 if stopped else 0),))
             if n == 2:
-                return bytes((0x12 | (0x20 if out else 0),))
+                return bytes((0x12 | (0x04 if self.cover_open else 0)
+                              | (0x20 if out else 0),))
             if n == 3:
                 return b"\x12"
             if n == 4:
@@ -248,6 +297,9 @@ class PrinterEmulator:
         self.code_page = "cp437"
         self.barcode_height = 162
         self.barcode_module = 3
+        self.qr_module = 3
+        self.qr_level = "L"
+        self.qr_data = ""
         self._row = Row(self.align)
 
     def _step(self, at):
@@ -369,6 +421,27 @@ class PrinterEmulator:
             self._end_slip(at_cut=True, end=len(self.stream) - len(data) + at + used)
             self._close_unit(self.profile.cut_ms * 1000)
             return used
+        if command == 0x76:  # GS v 0 m xL xH yL yH data: raster image
+            if left < 8:
+                return 0
+            row_bytes = data[at + 4] | data[at + 5] << 8
+            rows = data[at + 6] | data[at + 7] << 8
+            used = 8 + row_bytes * rows
+            if data[at + 2] != 0x30 or data[at + 3] not in (0, 48) or row_bytes == 0:
+                self._unknown(data[at:at + 4])
+                return 8 if row_bytes == 0 else used
+            if left < used:
+                return 0
+            self._raster(row_bytes, rows, bytes(data[at + 8:at + used]))
+            return used
+        if command == 0x28:  # GS ( k pL pH cn fn ...: QR code functions
+            if left < 5:
+                return 0
+            used = 5 + (data[at + 3] | data[at + 4] << 8)
+            if left < used:
+                return 0
+            self._qr_function(bytes(data[at:at + used]))
+            return used
         if command == 0x6B:  # GS k m ...: barcode
             if value >= 65:
                 if left < 4 or left < 4 + data[at + 3]:
@@ -421,6 +494,37 @@ class PrinterEmulator:
             self._paper(Feed(_GLYPH_HEIGHT + _LINE_SPACING))
         self._close_unit(lines * (_GLYPH_HEIGHT + _LINE_SPACING) * self.dot_feed_us)
 
+    def _raster(self, row_bytes, rows, data):
+        self._end_row(blank_ok=False)
+        self._paper(Raster(row_bytes, rows, data, self.align))
+        self._close_unit(rows * self.dot_print_us)
+
+    def _qr_function(self, command):
+        # command: GS ( k pL pH cn fn [parameters]
+        if command[2] != 0x6B or len(command) < 7 or command[5] != 0x31:
+            self._unknown(command[:7])
+            return
+        function = command[6]
+        if function == 0x41:
+            if len(command) < 9 or command[7] != 0x32:
+                self._unknown(command[:9])  # only model 2 is known here
+        elif function == 0x43 and len(command) >= 8:
+            self.qr_module = command[7]
+        elif function == 0x45 and len(command) >= 8 and 48 <= command[7] <= 51:
+            self.qr_level = "LMQH"[command[7] - 48]
+        elif function == 0x50 and len(command) >= 8:
+            self.qr_data = command[8:].decode("latin-1")
+        elif function == 0x51:
+            self._end_row(blank_ok=False)
+            if not self.qr_data:
+                self._unknown(command[:8])  # print with nothing stored
+                return
+            code = QrCode(self.qr_data, self.qr_module, self.qr_level, self.align)
+            self._paper(code)
+            self._close_unit(code.height * self.dot_print_us)
+        else:
+            self._unknown(command[:7])
+
     def _barcode(self, kind, body):
         self._end_row(blank_ok=False)
         if kind != 4:
@@ -433,7 +537,7 @@ class PrinterEmulator:
                          + _GLYPH_HEIGHT * self.dot_print_us + _LINE_SPACING * self.dot_feed_us)
 
     def _paper(self, item):
-        if self.paper_out:
+        if self.paper_out or self.cover_open or self.offline:
             self.lost_rows += 1
             return
         self._rows.append(item)
@@ -461,7 +565,8 @@ class PrinterEmulator:
         self.unknown_commands.append(bytes(command).hex(" "))
 
     def _query(self, query):
-        self._replies.extend(self.status_reply(query))
+        if self.rx_wired:
+            self._replies.extend(self.status_reply(query))
 
     # The head and its input buffer.
 
@@ -479,6 +584,7 @@ class PrinterEmulator:
     def _close_unit(self, head_us):
         if self.clock_ms is None:
             return
+        self.head_us_total += head_us
         arrived, size, _ = self._open_unit
         self._units.append([arrived, size, head_us])
         self._open_unit = [arrived, 0, 0]
@@ -567,6 +673,10 @@ def render(rows, width=DOTS_PER_LINE):
             _draw_row(image, row, top, width)
         elif isinstance(row, Barcode):
             _draw_barcode(ImageDraw.Draw(image), image, row, top, width)
+        elif isinstance(row, Raster):
+            _draw_raster(image, row, top, width)
+        elif isinstance(row, QrCode):
+            _draw_qr(ImageDraw.Draw(image), row, top, width)
         top += row.height
     return image
 
@@ -617,6 +727,27 @@ def _draw_barcode(draw, image, barcode, top, width):
     digits = Row(barcode.align)
     digits.cells = [(char, 1, False, 1, 1) for char in barcode.value]
     _draw_row(image, digits, top + barcode.height_dots, width)
+
+
+def _draw_raster(image, raster, top, width):
+    from PIL import Image
+
+    # In mode "1" a set bit is white; on the printer it is a black dot.
+    inverted = bytes(byte ^ 0xFF for byte in raster.data)
+    band = Image.frombytes("1", (8 * raster.row_bytes, raster.rows), inverted)
+    image.paste(band, (_aligned_left(raster.align, band.width, width), top))
+
+
+def _draw_qr(draw, code, top, width):
+    module = code.module_dots
+    side = len(code.matrix) * module
+    left = _aligned_left(code.align, side, width)
+    for y, row in enumerate(code.matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                draw.rectangle((left + x * module, top + y * module,
+                                left + (x + 1) * module - 1, top + (y + 1) * module - 1),
+                               fill=0)
 
 
 def _aligned_left(align, used, width):

@@ -18,12 +18,38 @@ def test_command_builders_take_bytes_above_0x7f_intact():
     assert escpos.size(2, 2) == escpos.SIZE_DOUBLE
     assert escpos.size(1, 1) == escpos.SIZE_NORMAL
     assert escpos.barcode_code39("000123") == (
-        b"\x1dh\x3c\x1dw\x02\x1dH\x02\x1dk\x45\x06000123")
+        b"\x1dh\x3c\x1dH\x02\x1dw\x02\x1dk\x45\x06000123")
+    assert escpos.underline(2) == b"\x1b-\x02"
+    assert escpos.inverse(True) == b"\x1dB\x01"
+    assert escpos.print_mode(bold=True, double_height=True) == b"\x1b!\x18"
+
+
+def test_qr_code_bytes_are_model_2_with_stored_length():
+    data = escpos.qr_code("000123", module_dots=4, level="M")
+    assert data == (b"\x1d(k\x04\x001A2\x00" b"\x1d(k\x03\x001C\x04" b"\x1d(k\x03\x001E1"
+                    b"\x1d(k\x09\x001P0000123" b"\x1d(k\x03\x001Q0")
+    long_value = "A" * 250
+    try:
+        escpos.qr_code(long_value)
+    except ValueError:
+        return
+    raise AssertionError("an oversized QR value was accepted")
+
+
+def test_raster_header_carries_row_bytes_and_rows_little_endian():
+    data = escpos.raster(20, 3, bytes(range(9)))
+    assert data == b"\x1dv0\x00\x03\x00\x03\x00" + bytes(range(9))
+    try:
+        escpos.raster(20, 3, b"\x00")
+    except ValueError:
+        return
+    raise AssertionError("short image data accepted")
 
 
 def test_out_of_range_parameters_are_refused():
     for bad in (lambda: escpos.feed(256), lambda: escpos.size(9, 1),
-                lambda: escpos.barcode_code39("abc")):
+                lambda: escpos.barcode_code39("abc"), lambda: escpos.underline(3),
+                lambda: escpos.qr_code("1", level="X")):
         try:
             bad()
         except ValueError:
@@ -75,14 +101,63 @@ def test_plan_ends_pieces_at_line_feeds_not_at_parameter_bytes():
                     (11, profile.text_line_us(2))]
 
 
-class FakeUart:
-    """Records what is written; accepts at most `take` bytes a call."""
+def test_voucher_code_is_a_qr_where_the_profile_has_it_else_a_barcode():
+    qr = JobBuilder(get_profile("qr204"), TextEncoder()).voucher_code("000123").build()
+    assert escpos.qr_code("000123") in qr and b"\x1dk" not in qr
+    bar = JobBuilder(get_profile("adafruit"), TextEncoder()).voucher_code("000123").build()
+    assert escpos.barcode_code39("000123") in bar and b"\x1d(k" not in bar
 
-    def __init__(self, take=1000, replies=b"", stale=b""):
+
+def test_image_is_cut_into_bands_that_fit_half_the_buffer():
+    profile = get_profile("qr204")
+    width, height = 192, 40
+    data = bytes((row * 7 + column) & 0xFF for row in range(height) for column in range(24))
+    job = JobBuilder(profile, TextEncoder()).image(width, height, data).build()
+    bands = job.split(b"\x1dv0\x00")[1:]
+    rows = 0
+    joined = b""
+    for band in bands:
+        band_rows = band[2] | band[3] << 8
+        assert band[0] == 24 and 24 * band_rows <= profile.buffer_bytes // 2
+        joined += band[4:4 + 24 * band_rows]
+        rows += band_rows
+    assert rows == height and joined == data
+
+
+def test_plan_charges_image_bands_and_qr_codes_without_reading_their_data_as_text():
+    profile = get_profile("qr204")
+    # Image rows full of 0x0A must not be taken for line feeds.
+    image = escpos.raster(16, 4, b"\n" * 8)
+    qr = escpos.qr_code("000123", module_dots=4)
+    plan = plan_job(image + qr, profile)
+    assert plan == [(len(image), 4 * profile.dot_print_us),
+                    (len(image) + len(qr), 21 * 4 * profile.dot_print_us)]
+
+
+# Status replies: one byte per query, the fixed bits of DLE EOT replies set.
+_REPLIES = {
+    "ok": {1: 0x12, 2: 0x12, 4: 0x12},
+    "paper": {1: 0x1A, 2: 0x32, 4: 0x72},
+    "cover": {1: 0x1A, 2: 0x16, 4: 0x12},
+    "offline": {1: 0x1A, 2: 0x12, 4: 0x12},
+    "garbage": {1: 0xFE, 2: 0xE0, 4: 0xFF},
+}
+
+
+class FakeUart:
+    """Records what is written; accepts at most `take` bytes a call.
+
+    `rounds` is the printer's state at each status round, one name of
+    _REPLIES (or "silent") per round; a round starts at its first query.
+    """
+
+    def __init__(self, take=1000, rounds=(), stale=b""):
         self.take = take
         self.written = bytearray()
         self.inbox = bytearray(stale)
-        self.replies = list(replies)
+        self.rounds = list(rounds)
+        self.state = "silent"
+        self.answered_to = 0
         self.calls = 0
         self.write_times = []
         self.now = 0
@@ -94,9 +169,21 @@ class FakeUart:
         count = min(self.take, len(data))
         self.written.extend(bytes(data[:count]))
         self.write_times.append((self.now, count))
-        if bytes(data[:count]).find(b"\x10\x04") >= 0 and self.replies:
-            self.inbox.append(self.replies.pop(0))
+        self._answer()
         return count
+
+    def _answer(self):
+        # Each complete DLE EOT n in what was written gets its reply.
+        while True:
+            at = self.written.find(b"\x10\x04", self.answered_to)
+            if at < 0 or at + 2 >= len(self.written):
+                return
+            n = self.written[at + 2]
+            self.answered_to = at + 3
+            if n == 2:  # the first query of a round
+                self.state = self.rounds.pop(0) if self.rounds else "silent"
+            if self.state != "silent":
+                self.inbox.append(_REPLIES[self.state][n])
 
     def any(self):
         return len(self.inbox)
@@ -109,9 +196,12 @@ class FakeUart:
         return data
 
 
+QUERY = get_profile("qr204").status_query
+
+
 def job_bytes(uart):
     """What was written, without the status queries between pieces."""
-    return bytes(uart.written).replace(b"\x10\x04\x04", b"")
+    return bytes(uart.written).replace(QUERY, b"")
 
 
 def run(printer, uart, until_ms, step_ms=1, start_ms=0):
@@ -130,20 +220,45 @@ def sample_job(lines=20):
     return builder.feed(3).build()
 
 
+def test_qr204_asks_cover_paper_and_offline_in_one_round():
+    assert QUERY == b"\x10\x04\x02\x10\x04\x04\x10\x04\x01"
+    assert get_profile("adafruit").status_query == b"\x1bv\x00"
+
+
+def test_status_bits_of_each_profile():
+    checks = get_profile("qr204").status
+    assert escpos.read_status(checks, b"\x12\x12\x12") == "ok"
+    assert escpos.read_status(checks, b"\x32\x72\x1a") == "paper out"
+    assert escpos.read_status(checks, b"\x16\x12\x1a") == "cover open"
+    assert escpos.read_status(checks, b"\x12\x12\x1a") == "offline"
+    assert escpos.read_status(checks, b"\x12\x12") == "link fault"  # one short
+    assert escpos.read_status(checks, b"\x12\x12\x12\x12") == "link fault"  # one over
+    assert escpos.read_status(checks, b"\x12\xff\x12") == "link fault"  # out of pattern
+    adafruit = get_profile("adafruit").status
+    assert escpos.read_status(adafruit, b"\x00") == "ok"
+    assert escpos.read_status(adafruit, b"\x04") == "paper out"
+    assert escpos.read_status(adafruit, b"\xe0") == "link fault"
+
+
+def test_fault_messages_fit_sixteen_columns():
+    for status, message in escpos.FAULT_MESSAGES.items():
+        assert 0 < len(message) <= 16, status
+
+
 def test_short_writes_and_none_lose_no_byte():
-    uart = FakeUart(take=5, replies=b"\x12")
+    uart = FakeUart(take=5, rounds=["ok"])
     printer = Printer(uart, get_profile("qr204"), baud=0)
     job = sample_job(6)
     printer.submit(job)
     run(printer, uart, 20000)
-    assert bytes(uart.written) == b"\x10\x04\x04" + job
+    assert bytes(uart.written) == QUERY + job
     assert not printer.busy
     assert printer.status == "ok"
 
 
 def test_pump_never_runs_ahead_of_the_head_model():
     profile = get_profile("qr204")
-    uart = FakeUart(replies=b"\x12")
+    uart = FakeUart(rounds=["ok"] * 100)
     printer = Printer(uart, profile, baud=0)
     job = sample_job(20)
     printer.submit(job)
@@ -162,45 +277,85 @@ def test_pump_never_runs_ahead_of_the_head_model():
 
 def test_no_status_reply_means_unknown_not_paper_out():
     profile = get_profile("qr204")
-    uart = FakeUart(replies=b"")
+    uart = FakeUart(rounds=[])
     printer = Printer(uart, profile, baud=0)
     job = sample_job(2)
     printer.submit(job)
     run(printer, uart, profile.status_timeout_ms - 1)
-    assert bytes(uart.written) == b"\x10\x04\x04"  # still waiting for the reply
+    assert bytes(uart.written) == QUERY  # still waiting for the reply
     run(printer, uart, 10000, start_ms=profile.status_timeout_ms - 1)
     assert printer.status == "unknown"
     assert printer.fault is None
     assert job_bytes(uart).endswith(job)
 
 
-def test_paper_out_holds_the_job_and_prints_it_whole_when_cleared():
-    uart = FakeUart(replies=b"\x72\x72\x12", stale=b"\x00\x00")
-    printer = Printer(uart, get_profile("qr204"), baud=0)
+def test_silence_after_the_printer_has_answered_holds_the_job():
+    profile = get_profile("qr204")
+    uart = FakeUart(rounds=["ok", "silent", "silent", "ok"] + ["ok"] * 20)
+    printer = Printer(uart, profile, baud=0)
+    printer.submit(sample_job(2))
+    run(printer, uart, 3000)
+    assert not printer.busy and printer.status == "ok"
     job = sample_job(3)
     printer.submit(job)
-    run(printer, uart, 50)
-    assert printer.fault == "PAPER OUT"
-    assert printer.held and printer.busy
-    assert job not in bytes(uart.written)
-    run(printer, uart, 10000, start_ms=50)
-    assert printer.fault is None
+    run(printer, uart, 3500, start_ms=3000)
+    assert printer.fault == "PRINTER NO REPLY" and printer.held
+    run(printer, uart, 10000, start_ms=3500)
+    assert printer.fault is None and not printer.busy
     assert job_bytes(uart).endswith(job)
-    assert bytes(uart.written).count(b"LINE 00") == 1
-    assert printer.incomplete_prints == 0
 
 
-def test_paper_out_mid_job_prints_the_reprint_whole():
+def test_printer_known_to_have_no_reply_line_is_never_asked():
+    uart = FakeUart(rounds=["paper"])
+    printer = Printer(uart, get_profile("qr204"), baud=0, rx_wired=False)
+    job = sample_job(2)
+    printer.submit(job)
+    run(printer, uart, 5000)
+    assert bytes(uart.written) == job and printer.status == "unknown"
+
+
+def test_each_fault_holds_the_job_with_its_message():
+    for state, status, message in (("paper", "paper out", "PAPER OUT"),
+                                   ("cover", "cover open", "COVER OPEN"),
+                                   ("offline", "offline", "PRINTER OFFLINE")):
+        uart = FakeUart(rounds=[state, state, "ok"], stale=b"\x00\x00")
+        printer = Printer(uart, get_profile("qr204"), baud=0)
+        job = sample_job(3)
+        printer.submit(job)
+        run(printer, uart, 50)
+        assert printer.status == status and printer.fault == message
+        assert printer.held and printer.busy
+        assert job not in bytes(uart.written)
+        run(printer, uart, 10000, start_ms=50)
+        assert printer.fault is None
+        assert job_bytes(uart).endswith(job)
+        assert bytes(uart.written).count(b"LINE 00") == 1
+        assert printer.incomplete_prints == 0 and printer.take_incomplete() == 0
+
+
+def test_garbage_replies_are_a_link_fault_and_nothing_is_printed():
+    uart = FakeUart(rounds=["garbage"] * 5)
+    printer = Printer(uart, get_profile("qr204"), baud=0)
+    printer.submit(sample_job(3))
+    run(printer, uart, 4000)
+    assert printer.status == "link fault" and printer.fault == "PRINTER LINK BAD"
+    assert job_bytes(uart) == b""
+    assert printer.busy
+
+
+def test_paper_out_mid_job_prints_the_reprint_whole_and_counts_it_once():
     # OK before the job, paper out at the first check inside it, then OK.
-    uart = FakeUart(replies=b"\x12\x72\x12")
+    uart = FakeUart(rounds=["ok", "paper"] + ["ok"] * 100)
     printer = Printer(uart, get_profile("qr204"), baud=0)
     job = sample_job(60)
     again = b"\x1b@AGAIN" + job[2:]
     printer.submit(job, again=lambda: again)
     run(printer, uart, 60000, step_ms=2)
     assert printer.incomplete_prints == 1
+    assert printer.take_incomplete() == 1
+    assert printer.take_incomplete() == 0
     assert job_bytes(uart).endswith(again)
-    assert bytes(uart.written).count(b"\x10\x04\x04") >= 3
+    assert bytes(uart.written).count(QUERY) >= 3
     assert not printer.busy
 
 
@@ -211,7 +366,7 @@ def test_printer_without_any_method_is_flushed_by_reading():
             self.write = uart.write
             self.read = uart.read
 
-    uart = FakeUart(replies=b"\x12", stale=b"\x72")
+    uart = FakeUart(rounds=["ok"] * 10, stale=b"\x72")
     printer = Printer(NoAny(uart), get_profile("qr204"), baud=0)
     printer.submit(sample_job(1))
     run(printer, uart, 3000)
