@@ -130,8 +130,10 @@ class Clock:
         return self.now
 
 
-def long_slip(profile, encoder, lines=60):
+def long_slip(profile, encoder, lines=60, logo=False):
     builder = JobBuilder(profile, encoder).init()
+    if logo:
+        builder.image(128, 48, bytes(range(256)) * 3)
     builder.align("center").double().text("LOGO").double(False).align("left")
     for number in range(lines):
         builder.text("ITEM %02d ......... CNY %3d.00" % (number, number))
@@ -145,7 +147,7 @@ def test_driver_never_overflows_a_small_printer_buffer(baud, profile_name):
     clock = Clock()
     emulator = PrinterEmulator(profile_name, clock_ms=clock, buffer_bytes=profile.buffer_bytes)
     printer = Printer(emulator, profile, TextEncoder(), baud=baud)
-    job = long_slip(profile, TextEncoder())
+    job = long_slip(profile, TextEncoder(), logo=True)
     printer.submit(job)
     while printer.busy and clock.now < 120000:
         printer.pump(clock.now)

@@ -197,6 +197,7 @@ class PrinterEmulator:
         self._blank_run = 0
         self._units = []  # [arrived ms, bytes, head µs] of work the head has not started
         self._open_unit = [0, 0, 0]
+        self._closing_us = -1  # head time of a unit whose last command is being decoded
         self._head_free_ms = 0
         self._buffered = 0
         self._now = 0
@@ -279,6 +280,9 @@ class PrinterEmulator:
             at += used
             self._open_unit[0] = self._now
             self._open_unit[1] += used
+            if self._closing_us >= 0 and self.clock_ms is not None:
+                self._end_unit()
+            self._closing_us = -1
         del self._pending[:at]
 
     def slips(self):
@@ -582,12 +586,22 @@ class PrinterEmulator:
         return 1
 
     def _close_unit(self, head_us):
-        if self.clock_ms is None:
-            return
+        # The unit closes once the command's own bytes are counted in it (feed()).
         self.head_us_total += head_us
+        self._closing_us = max(0, self._closing_us) + head_us
+
+    def _end_unit(self):
         arrived, size, _ = self._open_unit
-        self._units.append([arrived, size, head_us])
+        self._units.append([arrived, size, self._closing_us])
         self._open_unit = [arrived, 0, 0]
+        self._closing_us = -1
+
+    def head_done_ms(self):
+        """When the head will have printed everything received so far (clock ms)."""
+        done = self._head_free_ms
+        for arrived, _, head_us in self._units:
+            done = max(arrived, done) + head_us / 1000
+        return done
 
     def _drain(self, now_ms):
         # The head takes a unit's bytes out of the buffer when it starts printing it.

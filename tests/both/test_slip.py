@@ -285,3 +285,14 @@ def test_empty_batch_settles_to_zero():
     assert b"CNY 0.00" in job and b"FIRST" not in job
     listing = build_detail_list([], SETTINGS, get_profile("adafruit"), TextEncoder(), 0)
     assert b"NO TRANSACTIONS" in listing
+
+
+def test_unmappable_header_in_chinese_mode_still_prints_every_total():
+    encoder = TextEncoder(table_path())
+    odd = settings(merchant_name="蓝门 \U0001F600 Caf\u00e9 \u20ac", language="zh")
+    slip = build_slip(card_sale(), odd, get_profile("qr204"), encoder)
+    assert b"\xc0\xb6\xc3\xc5 ? Caf\xa8\xa6 ?" in slip
+    assert b"CNY 1,234.50" in slip
+    settlement = build_settlement_slip(batch_totals(), odd, get_profile("qr204"), encoder,
+                                       1796400000)
+    assert b"CNY 1,232.00" in settlement
