@@ -347,3 +347,44 @@ def test_ctrl_c_between_lines_stops_the_app_but_not_inside_one():
     device = ServiceLink(between, _Pipe(), journal, {"terminal": "1", "firmware": "1"})
     with pytest.raises(KeyboardInterrupt):
         device.poll()
+
+
+def _register(terminal):
+    """Lets the terminal take register sales into its journal, as the app does."""
+    def record_sale(amount, method, last4, reference):
+        return terminal.journal.append(Record(
+            SALE, amount=amount, method=method, card_last4=last4, reference=reference,
+            timestamp=1767225600).encode())
+    terminal.device._record_sale = record_sale
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_register_sale_through_a_bad_cable_is_recorded_once(seed):
+    terminal = Terminal(sales_journal(3))
+    _register(terminal)
+    damage = _faults(seed, 0.1)
+    host = HostLink(terminal.cable(damage=damage), timeout_s=TIMEOUT_S, retries=12)
+
+    vouchers = [host.record_sale(1000 + number, CARD, "6222 0212 3456 %04d" % number,
+                                 "单%d" % number) for number in range(5)]
+
+    assert vouchers == [4, 5, 6, 7, 8]
+    assert terminal.journal.count == 8
+    for number, voucher in enumerate(vouchers):
+        sale = Record.decode(terminal.journal.read(voucher), voucher)
+        assert (sale.amount, sale.card_last4, sale.reference) == \
+            (1000 + number, "%04d" % number, "单%d" % number)
+    everything = b"".join(terminal.journal.items.values())
+    assert b"6222" not in everything and b"0212" not in everything
+
+
+def test_register_sale_refused_and_bad_input_read_clearly():
+    terminal = Terminal(sales_journal(1))
+    host = HostLink(terminal.cable(), timeout_s=TIMEOUT_S)
+    with pytest.raises(LinkError, match="takes no sales"):
+        host.record_sale(100, CASH)
+    with pytest.raises(LinkError, match="only digits"):
+        host.record_sale(100, CARD, "4111-XXXX")
+    with pytest.raises(LinkError, match="at most 40"):
+        host.record_sale(100, CASH, reference="长" * 20)
+    assert terminal.journal.count == 1

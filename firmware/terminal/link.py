@@ -42,6 +42,7 @@ CMD_SET_CLOCK = const(0x54)  # "T"
 CMD_PULL = const(0x50)  # "P"
 CMD_CONFIRM = const(0x45)  # "E"
 CMD_STATUS = const(0x53)  # "S"
+CMD_SALE = const(0x43)  # "C": record a sale sent by a cash register
 
 # Answer types (terminal -> PC).
 ANS_IDENTIFY = const(0x49)  # "I"
@@ -50,6 +51,7 @@ ANS_RECORDS = const(0x52)  # "R"
 ANS_EXPORTED = const(0x45)  # "E"
 ANS_WORKING = const(0x57)  # "W": a confirm is still being checked
 ANS_STATUS = const(0x53)  # "S"
+ANS_SALE = const(0x43)  # "C": the sale's voucher u32
 ANS_NAK = const(0x4E)  # "N": the command line was damaged; send it again
 ANS_REFUSED = const(0x58)  # "X": understood, but refused (code u8 + ASCII reason)
 
@@ -58,6 +60,7 @@ REFUSED_UNKNOWN = const(1)
 REFUSED_ARGUMENTS = const(2)
 REFUSED_NO_CLOCK = const(3)
 REFUSED_MISMATCH = const(4)
+REFUSED_BY_TERMINAL = const(5)  # the terminal declined a sale (clock not set, journal full)
 
 # Flags of a records frame.
 RECORDS_LAST = const(0x01)  # last frame of this answer
@@ -68,6 +71,8 @@ _RECORDS_HEAD = const(9)  # flags u8, start voucher u32, next voucher u32
 _VERIFY_SLICE = const(32)  # records checked per poll() while confirming
 _WRITE_CHUNK = const(1024)
 _READ_MAX = const(64)  # bytes taken from rx per poll()
+_SALES_REMEMBERED = const(8)  # register requests answered again, not recorded twice
+_CARD_TEXT_MAX = const(32)
 _CTRL_C = const(0x03)
 # MicroPython's struct raises ValueError; CPython's has its own struct.error.
 _STRUCT_ERROR = getattr(struct, "error", ValueError)
@@ -133,6 +138,26 @@ def decode_frame(data, start=0):
         return kind, seq, bytes(view[at + HEADER_SIZE:end - CRC_SIZE]), end
 
 
+def card_tail(text):
+    """The last 4 digits of a card number sent whole, spaced or dashed, or of
+    a tail already cut; raises ValueError for anything else. The whole number
+    is never kept: only this tail reaches the journal."""
+    digits = bytearray()
+    for byte in text:
+        if 0x30 <= byte <= 0x39:
+            digits.append(byte)
+        elif byte not in (0x20, 0x2D):  # spaces and dashes group the digits
+            raise ValueError("card number")
+    return str(bytes(digits[-4:]), "ascii")
+
+
+def encode_sale(token, amount_cents, method, card=b"", reference=b""):
+    """The arguments of a sale command. token: a non-zero u32 the register
+    picks per sale, so a command repeated after a lost answer records once."""
+    return b"".join((struct.pack("<IIB", token, amount_cents, method),
+                     bytes((len(card),)), card, bytes((len(reference),)), reference))
+
+
 def entry_crc(voucher, payload):
     """The CRC-32 that protects one record entry: over voucher u32, length u16, payload."""
     return crc32(payload, crc32(struct.pack("<IH", voucher, len(payload))))
@@ -191,14 +216,20 @@ class ServiceLink:
     rx.read(n) returns the bytes there are (maybe none) without waiting;
     tx.write(buf) returns how many bytes it took. identity is dict-like with
     "terminal" and "firmware". set_clock(unix_seconds), if given, sets the clock.
-    Counters: commands, bad_frames, junk_bytes."""
+    record_sale(amount_cents, method, card_last4, reference), if given, records
+    a sale sent by a cash register and returns its voucher; an exception from
+    it refuses the sale with its message. Counters: commands, bad_frames,
+    junk_bytes."""
 
-    def __init__(self, rx, tx, journal, identity, set_clock=None, break_on_ctrl_c=True):
+    def __init__(self, rx, tx, journal, identity, set_clock=None, break_on_ctrl_c=True,
+                 record_sale=None):
         self._rx = rx
         self._tx = tx
         self._journal = journal
         self._identity = identity
         self._set_clock = set_clock
+        self._record_sale = record_sale
+        self._sales = []  # [token, voucher] of the last register sales, newest last
         self._break_on_ctrl_c = break_on_ctrl_c
 
         # Buffers for the whole life of the link.
@@ -350,8 +381,9 @@ class ServiceLink:
                 self._send(ANS_STATUS, seq, struct.pack(
                     "<IIIB", self.commands, self.bad_frames, self.junk_bytes,
                     self._verify is not None))
+            elif kind == CMD_SALE:
+                self._answer_sale(seq, arguments)
             else:
-                # TODO: a command to record a transaction sent by a cash register.
                 self._refuse(seq, REFUSED_UNKNOWN, "unknown command")
         except (ValueError, IndexError, _STRUCT_ERROR):
             self._refuse(seq, REFUSED_ARGUMENTS, "bad arguments")
@@ -373,6 +405,43 @@ class ServiceLink:
             return
         self._set_clock(seconds)
         self._send(ANS_CLOCK, seq, arguments)
+
+    def _answer_sale(self, seq, arguments):
+        token, amount, method = struct.unpack_from("<IIB", arguments)
+        at = 9
+        card_length = arguments[at]
+        card = arguments[at + 1:at + 1 + card_length]
+        at += 1 + card_length
+        reference_length = arguments[at]
+        reference = arguments[at + 1:at + 1 + reference_length]
+        if at + 1 + reference_length != len(arguments) or len(card) != card_length \
+                or card_length > _CARD_TEXT_MAX or token == 0 or not 1 <= method <= 3:
+            raise ValueError("sale")
+        last4 = card_tail(card)
+        reference = str(reference, "utf-8")
+
+        # A repeat of a sale already recorded (its answer was lost) gets the same answer.
+        for known_token, voucher in self._sales:
+            if known_token == token:
+                self._send(ANS_SALE, seq, struct.pack("<I", voucher))
+                return
+        if self._record_sale is None:
+            self._refuse(seq, REFUSED_UNKNOWN, "this terminal takes no sales from a register")
+            return
+        try:
+            voucher = self._record_sale(amount, method, last4, reference)
+        except (ValueError, IndexError, _STRUCT_ERROR):
+            raise  # a field the record cannot hold: bad arguments
+        except Exception as error:  # the terminal's refusal, e.g. CLOCK NOT SET
+            self._refuse(seq, REFUSED_BY_TERMINAL, str(error) or "declined")
+            return
+        # TODO: the tokens live in RAM only; a register repeating a sale across a
+        # terminal restart would record it twice. Keeping them in the record's
+        # reference would need the journal searched per sale.
+        self._sales.append([token, voucher])
+        if len(self._sales) > _SALES_REMEMBERED:
+            self._sales.pop(0)
+        self._send(ANS_SALE, seq, struct.pack("<I", voucher))
 
     def _answer_pull(self, seq, arguments):
         start, frames = struct.unpack("<IB", arguments)

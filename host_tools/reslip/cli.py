@@ -47,8 +47,66 @@ def cmd_flash(args):
     from reslip.deploy import flash
     port = find_port(args.port, args.box)
     print("flashing %s board on %s" % (args.board, port))
-    copied = flash(port, args.board)
-    print("%d file(s) copied; app started" % copied)
+    result = flash(port, args.board, config_path=args.config)
+    print(str(result))
+
+
+def cmd_find(args):
+    from reslip import find
+
+    try:
+        start = find.parse_time(args.since) if args.since else None
+        end = find.parse_time(args.to, end_of_range=True) if args.to else None
+        amount_min, amount_max = (find.parse_amount_range(args.amount) if args.amount
+                                  else (None, None))
+    except ValueError as error:
+        raise ReslipError(str(error))
+    if start is not None and end is not None and end < start:
+        raise ReslipError("--to is before --from; swap them")
+    query = find.Query(start, end, amount_min, amount_max, args.voucher, args.operator,
+                       args.terminal, args.events)
+    with find.open_store(args.db) as store:
+        found = find.find(store, query, limit=args.limit)
+    if not found:
+        print("no record matches %s in %s" % (find.describe(query), args.db))
+        return 1
+    print(find.format_table(found))
+    print("%d record(s), newest first" % len(found))
+    return 0
+
+
+def cmd_reprint(args):
+    from reslip import reprint
+
+    settings = reprint.load_settings(args.board, args.config, merchant_name=args.merchant_name,
+                                     merchant_no=args.merchant_no)
+    lp = None
+    if args.lp is not None:
+        lp = args.lp if args.lp != "-" else ""
+    made = reprint.reprint(args.db, args.voucher, terminal=args.terminal, settings=settings,
+                           png=args.png, pdf=args.pdf, lp=lp, serial_port=args.serial,
+                           baud=args.baud)
+    where = [path for path in (args.png, args.pdf) if path]
+    if lp is not None:
+        where.append("lp" + (" " + lp if lp else ""))
+    if args.serial:
+        where.append("the printer on %s" % args.serial)
+    print("reprint #%d of voucher %06d (terminal %s) sent to %s"
+          % (made.count, args.voucher, made.terminal, ", ".join(where)))
+
+
+def cmd_sale(args):
+    from reslip.sale import record_sale
+    from terminal.money import parse_amount
+
+    try:
+        cents = parse_amount(args.amount)
+    except ValueError as error:
+        raise ReslipError("%r is not an amount (%s); write 12.50" % (args.amount, error))
+    port = find_port(args.port, args.box)
+    voucher = record_sale(port, cents, args.method, card=args.card or "",
+                          reference=args.reference or "")
+    print("recorded as voucher %06d" % voucher)
 
 
 def cmd_pull(args):
@@ -82,6 +140,8 @@ def parser():
     flash = verbs.add_parser("flash", help="compile the firmware and deploy it to a board")
     flash.add_argument("port", nargs="?")
     flash.add_argument("--board", default="unix", help="folder under boards/ (default unix)")
+    flash.add_argument("--config", help="the board's settings file (default "
+                       "boards/BOARD/config.json)")
     flash.add_argument("--box", default=boardbox.DEFAULT_BOX, help=argparse.SUPPRESS)
     flash.set_defaults(run=cmd_flash)
 
@@ -91,6 +151,46 @@ def parser():
     pull.add_argument("--csv", help="also write the stored records to this CSV file")
     pull.add_argument("--box", default=boardbox.DEFAULT_BOX, help=argparse.SUPPRESS)
     pull.set_defaults(run=cmd_pull)
+
+    find = verbs.add_parser("find", help="find stored records (交易记录查询), newest first")
+    find.add_argument("--from", dest="since", metavar="TIME",
+                      help="from this time (UTC): 2026-03-01 or '2026-03-01 09:30'")
+    find.add_argument("--to", metavar="TIME", help="up to this time; a day counts whole")
+    find.add_argument("--amount", help="exact (12.50) or a range (10..20, 100.., ..5)")
+    find.add_argument("--voucher", type=int)
+    find.add_argument("--operator", type=int)
+    find.add_argument("--terminal")
+    find.add_argument("--events", action="store_true",
+                      help="also show reprint and clock-set events")
+    find.add_argument("--limit", type=int, help="show at most this many")
+    find.add_argument("--db", default="reslip.sqlite", help="SQLite store (default reslip.sqlite)")
+    find.set_defaults(run=cmd_find)
+
+    again = verbs.add_parser("reprint", help="a stored slip again, marked as a reprint")
+    again.add_argument("voucher", type=int)
+    again.add_argument("--terminal", help="needed when several terminals have this voucher")
+    again.add_argument("--png", metavar="FILE", help="write a picture, 384 dots wide")
+    again.add_argument("--pdf", metavar="FILE", help="write a PDF 58 mm wide")
+    again.add_argument("--lp", nargs="?", const="-", metavar="PRINTER",
+                       help="print through lp (its default printer, or PRINTER)")
+    again.add_argument("--serial", metavar="PORT",
+                       help="print on a TTL thermal printer behind this USB serial adapter")
+    again.add_argument("--baud", type=int, default=9600, help="the printer's (default 9600)")
+    again.add_argument("--board", default="unix", help="settings from boards/BOARD/config.json")
+    again.add_argument("--config", help="settings from this file instead")
+    again.add_argument("--merchant-name")
+    again.add_argument("--merchant-no")
+    again.add_argument("--db", default="reslip.sqlite", help="SQLite store (default reslip.sqlite)")
+    again.set_defaults(run=cmd_reprint)
+
+    sale = verbs.add_parser("sale", help="record a sale on the terminal as a cash register does")
+    sale.add_argument("amount", help="e.g. 12.50")
+    sale.add_argument("port", nargs="?")
+    sale.add_argument("--method", choices=["cash", "card", "qr"], default="cash")
+    sale.add_argument("--card", help="the card number; only its last 4 digits leave this PC")
+    sale.add_argument("--reference", help="the register's reference, at most 40 bytes")
+    sale.add_argument("--box", default=boardbox.DEFAULT_BOX, help=argparse.SUPPRESS)
+    sale.set_defaults(run=cmd_sale)
 
     sim = verbs.add_parser("sim", help="the terminal in this window")
     sim.add_argument("--script", help="a key script to run instead of the keyboard")

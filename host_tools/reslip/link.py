@@ -6,6 +6,7 @@ to questions, and checking every record it receives.
 """
 
 import collections
+import random
 import struct
 import time
 
@@ -152,6 +153,26 @@ class HostLink:
                 continue
             if flags & wire.RECORDS_END:
                 return
+
+    def record_sale(self, amount_cents, method, card="", reference="", token=None):
+        """Records a sale on the terminal as a cash register does; returns its
+        voucher. Only the last 4 digits of `card` leave the PC (the terminal
+        would cut a whole number too). token: non-zero u32 naming this sale, so
+        a resend after a lost answer records it once; picked at random if None."""
+        try:
+            last4 = wire.card_tail(card.encode("ascii"))
+        except (UnicodeError, ValueError):
+            raise LinkError("the card number may hold only digits, spaces and dashes") from None
+        reference = reference.encode("utf-8")
+        if len(reference) > 40:
+            raise LinkError("the reference is %d bytes in UTF-8; at most 40 fit" % len(reference))
+        if not 0 < amount_cents < 2 ** 32:
+            raise LinkError("the amount must be above zero")
+        token = token or random.randrange(1, 2 ** 32)
+        arguments = wire.encode_sale(token, amount_cents, method, last4.encode("ascii"),
+                                     reference)
+        body = self._exchange(wire.CMD_SALE, arguments, wire.ANS_SALE)
+        return struct.unpack_from("<I", body)[0]
 
     def confirm_export(self, first, last, count, chain):
         """Asks the terminal to move its export mark to `last` once it has found

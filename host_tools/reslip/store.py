@@ -13,11 +13,14 @@ import json
 import sqlite3
 import time
 
-from terminal.record import KIND_NAMES, METHOD_NAMES, Record
+from terminal.record import (
+    KIND_NAMES, METHOD_NAMES, REFUND, REPRINT, SALE, TRAINING_SALE, VOID, Record,
+)
 
 from reslip.errors import ReslipError
 
-__all__ = ["Store", "StoreError", "AddResult", "format_amount", "mask_card", "format_time"]
+__all__ = ["Store", "StoreError", "AddResult", "format_amount", "mask_card", "format_time",
+           "TRANSACTION_KINDS"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -47,6 +50,12 @@ CREATE TABLE IF NOT EXISTS conflicts (
     UNIQUE (terminal, voucher, payload)
 );
 CREATE INDEX IF NOT EXISTS records_by_time ON records (timestamp);
+CREATE TABLE IF NOT EXISTS pc_reprints (
+    terminal   TEXT    NOT NULL,
+    voucher    INTEGER NOT NULL,
+    printed_at INTEGER NOT NULL,
+    target     TEXT    NOT NULL
+);
 """
 
 _DECODED = ("kind", "amount_cents", "currency", "method", "operator", "card_last4", "reference",
@@ -54,6 +63,10 @@ _DECODED = ("kind", "amount_cents", "currency", "method", "operator", "card_last
 
 CSV_COLUMNS = ("terminal", "voucher", "time_utc", "kind", "amount", "currency", "method",
                "operator", "card", "reference", "batch", "refers_to", "clock_valid")
+
+
+# The kinds a record query shows unless asked for events too (reprints, clock sets).
+TRANSACTION_KINDS = (SALE, VOID, REFUND, TRAINING_SALE)
 
 
 class StoreError(ReslipError):
@@ -175,6 +188,77 @@ class Store:
                 yield row_terminal, Record.decode(bytes(payload), voucher)
             except ValueError:
                 yield row_terminal, None
+
+    def find(self, start=None, end=None, amount_min=None, amount_max=None, voucher=None,
+             operator=None, terminal=None, kinds=TRANSACTION_KINDS, limit=None):
+        """(terminal, Record) of every stored record matching all the conditions
+        given, newest first. start and end are Unix seconds, both inclusive;
+        amounts are integer cents, both inclusive; kinds None means every kind."""
+        conditions = []
+        arguments = []
+        for column, test, value in (
+                ("timestamp", ">=", start), ("timestamp", "<=", end),
+                ("amount_cents", ">=", amount_min), ("amount_cents", "<=", amount_max),
+                ("voucher", "=", voucher), ("operator", "=", operator),
+                ("terminal", "=", terminal)):
+            if value is not None:
+                conditions.append("%s %s ?" % (column, test))
+                arguments.append(value)
+        if kinds is not None:
+            conditions.append("kind IN (%s)" % ", ".join("?" * len(kinds)))
+            arguments.extend(kinds)
+        query = "SELECT terminal, voucher, payload FROM records"
+        if conditions:
+            query += " WHERE " + " AND ".join(conditions)
+        query += " ORDER BY timestamp DESC, voucher DESC"
+        if limit is not None:
+            query += " LIMIT %d" % int(limit)
+
+        found = []
+        for row_terminal, row_voucher, payload in self._db.execute(query, arguments):
+            try:
+                found.append((row_terminal, Record.decode(bytes(payload), row_voucher)))
+            except ValueError:
+                continue  # stored raw: its columns are empty, so no condition matched it
+        return found
+
+    def terminals_holding(self, voucher):
+        """The terminals whose records include `voucher`, sorted."""
+        return [row[0] for row in self._db.execute(
+            "SELECT terminal FROM records WHERE voucher = ? ORDER BY terminal", (voucher,))]
+
+    def record(self, terminal, voucher):
+        """The stored Record, None when absent; raises StoreError when unreadable."""
+        row = self._db.execute("SELECT payload FROM records WHERE terminal = ? AND voucher = ?",
+                               (terminal, voucher)).fetchone()
+        if row is None:
+            return None
+        try:
+            return Record.decode(bytes(row[0]), voucher)
+        except ValueError as error:
+            raise StoreError("voucher %d of terminal %s is stored but unreadable by this "
+                             "version (%s); update reslip" % (voucher, terminal, error)) from None
+
+    def reprint_count(self, terminal, voucher):
+        """Reprints made so far: on the terminal (its REPRINT events) and from this PC."""
+        on_terminal = self._db.execute(
+            "SELECT COUNT(*) FROM records WHERE terminal = ? AND kind = ? AND refers_to = ?",
+            (terminal, REPRINT, voucher)).fetchone()[0]
+        return on_terminal + self.pc_reprint_count(terminal, voucher)
+
+    def pc_reprint_count(self, terminal, voucher):
+        return self._db.execute(
+            "SELECT COUNT(*) FROM pc_reprints WHERE terminal = ? AND voucher = ?",
+            (terminal, voucher)).fetchone()[0]
+
+    def add_pc_reprint(self, terminal, voucher, printed_at, target):
+        """Counts one reprint made from this PC (target: where it went, e.g. 'png')."""
+        try:
+            with self._db:
+                self._db.execute("INSERT INTO pc_reprints VALUES (?, ?, ?, ?)",
+                                 (terminal, voucher, int(printed_at), target))
+        except sqlite3.Error as error:
+            raise StoreError("cannot write the store %s: %s" % (self.path, error)) from None
 
     def export_csv(self, path, terminal=None):
         """Writes the records as CSV, UTF-8 with a BOM so spreadsheets read

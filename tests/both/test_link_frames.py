@@ -175,3 +175,79 @@ def test_pull_frames_carry_checked_entries():
         assert next_voucher == vouchers[-1] + 1
     assert vouchers == list(range(10, 301))
     assert frames[-1][2][0] == link.RECORDS_LAST | link.RECORDS_END
+
+
+def _sale_device(record_sale):
+    rx = _Bytes()
+    tx = _Bytes()
+    device = ServiceLink(rx, tx, _Journal(0), {"terminal": "T1", "firmware": "1.0"},
+                         break_on_ctrl_c=False, record_sale=record_sale)
+    return device, rx, tx
+
+
+def _ask(device, rx, tx, seq, arguments):
+    """The one frame the device answers a sale command with: (kind, body)."""
+    rx.write(encode_command(link.CMD_SALE, seq, arguments))
+    for _ in range(4):
+        device.poll()
+    kind, answered, body, _ = decode_frame(bytes(tx.data))
+    tx.data = bytearray()
+    assert answered == seq
+    return kind, body
+
+
+def test_card_tail_keeps_only_the_last_four_digits():
+    assert link.card_tail(b"4111 1111 1111 1234") == "1234"
+    assert link.card_tail(b"4111-1111-1111-9876") == "9876"
+    assert link.card_tail(b"6222021234567890123") == "0123"
+    assert link.card_tail(b"42") == "42"
+    assert link.card_tail(b"") == ""
+    for bad in (b"4111x1111", b"1234\x00", b"12.34"):
+        try:
+            link.card_tail(bad)
+        except ValueError:
+            continue
+        raise AssertionError("accepted %r" % bad)
+
+
+def test_register_sale_is_recorded_once_with_the_card_cut():
+    calls = []
+
+    def record_sale(amount, method, last4, reference):
+        calls.append((amount, method, last4, reference))
+        return 40 + len(calls)
+
+    device, rx, tx = _sale_device(record_sale)
+    arguments = link.encode_sale(77, 1250, 2, b"4111 1111 1111 1234", "午餐".encode())
+    kind, body = _ask(device, rx, tx, 1, arguments)
+    assert (kind, struct.unpack("<I", body)[0]) == (link.ANS_SALE, 41)
+    assert calls == [(1250, 2, "1234", "午餐")]
+
+    # The register did not hear the answer and sends the same sale again.
+    kind, body = _ask(device, rx, tx, 2, arguments)
+    assert (kind, struct.unpack("<I", body)[0]) == (link.ANS_SALE, 41)
+    assert len(calls) == 1
+
+    kind, body = _ask(device, rx, tx, 3, link.encode_sale(78, 500, 1))
+    assert struct.unpack("<I", body)[0] == 42
+    assert calls[-1] == (500, 1, "", "")
+
+
+def test_register_sale_refusals():
+    def declined(amount, method, last4, reference):
+        raise Exception("CLOCK NOT SET")
+
+    device, rx, tx = _sale_device(declined)
+    kind, body = _ask(device, rx, tx, 1, link.encode_sale(5, 100, 1))
+    assert (kind, body[0], body[1:]) == (link.ANS_REFUSED, link.REFUSED_BY_TERMINAL,
+                                         b"CLOCK NOT SET")
+
+    for arguments in (link.encode_sale(5, 100, 9), link.encode_sale(0, 100, 1),
+                      link.encode_sale(5, 100, 2, b"4111 abcd"),
+                      link.encode_sale(5, 100, 1)[:-1], link.encode_sale(5, 100, 1) + b"x"):
+        kind, body = _ask(device, rx, tx, 2, arguments)
+        assert (kind, body[0]) == (link.ANS_REFUSED, link.REFUSED_ARGUMENTS), arguments
+
+    device, rx, tx = _sale_device(None)
+    kind, body = _ask(device, rx, tx, 3, link.encode_sale(5, 100, 1))
+    assert (kind, body[0]) == (link.ANS_REFUSED, link.REFUSED_UNKNOWN)
