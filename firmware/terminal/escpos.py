@@ -517,14 +517,19 @@ class Printer:
     for status; True holds a job when no reply comes; None (the default)
     learns it: silence is "unknown" and printing goes on until the printer
     has answered once, and from then on silence holds the job.
+
+    `ready` is for a board that wires the printer's busy line (DTR): a
+    function returning True while the printer can take bytes. With it, pieces
+    are paced by that line; without it, by the head model.
     """
 
-    def __init__(self, uart, profile, encoder=None, baud=9600, rx_wired=None):
+    def __init__(self, uart, profile, encoder=None, baud=9600, rx_wired=None, ready=None):
         self.uart = uart
         self.profile = profile
         self.encoder = encoder
         self.byte_us = 10000000 // baud if baud else 0
         self.rx_wired = rx_wired
+        self.ready = ready
         self.fault = None  # the screen's message while a fault holds the job
         self.status = STATUS_UNKNOWN
         self.jobs_printed = 0
@@ -700,9 +705,13 @@ class Printer:
             return
 
         end, cost_us = self._plan[self._piece]
-        if not self._piece_started:
-            if not self._head_has_room(now_ms, end - self._at):
+        if self.ready is not None:
+            # The busy line speaks for the printer, between pieces and within them.
+            if not self.ready():
                 return
+        elif not self._piece_started and not self._head_has_room(now_ms, end - self._at):
+            return
+        if not self._piece_started:
             if self._at > 0 and time.ticks_diff(now_ms, self._next_check) >= 0:
                 self._ask(now_ms)  # between pieces, ask again
                 if self._state == _ASKING:

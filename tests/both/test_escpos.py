@@ -371,3 +371,17 @@ def test_printer_without_any_method_is_flushed_by_reading():
     printer.submit(sample_job(1))
     run(printer, uart, 3000)
     assert printer.fault is None and printer.status == "ok"
+
+
+def test_busy_line_paces_instead_of_the_head_model():
+    line = {"ready": False}
+    uart = FakeUart(rounds=["ok"] * 10)
+    printer = Printer(uart, get_profile("qr204"), baud=0, ready=lambda: line["ready"])
+    job = sample_job(20)
+    printer.submit(job)
+    run(printer, uart, 500)
+    assert job_bytes(uart) == b""  # busy: nothing but the status round
+    line["ready"] = True
+    run(printer, uart, 800, start_ms=500)
+    # The head model would need seconds for 20 lines; the line said go.
+    assert job_bytes(uart) == job
