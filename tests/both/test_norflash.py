@@ -144,3 +144,14 @@ def test_file_backed_flash_survives_reopening():
     assert _read(again, 2, 100, 4) == b"kept"
     assert _raises(FlashRuleError, lambda: again.writeblocks(2, b"\xff", 100))
     again.close()
+
+
+def test_reads_land_in_part_of_a_larger_buffer_in_ram_and_in_a_file():
+    for path in (None, scratch_path("read-into.bin")):
+        flash = NorFlash(path, sector_size=256, sector_count=2)
+        flash.writeblocks(1, b"\x12\x34\x56", 10)
+        buffer = bytearray(b"\xaa" * 8)
+        flash.readblocks(1, memoryview(buffer)[2:6], 9)
+        assert buffer == b"\xaa\xaa\xff\x12\x34\x56\xaa\xaa"
+        assert flash.bytes_read == 4
+        flash.close()
