@@ -89,8 +89,9 @@ def _report(report, figures, suffix):
     # unit a record cannot take less than one whole unit.
     programmed_note = "%s; bar: 2x the %d-byte encoded record" % (where, encoded)
     if unit > 1:
-        programmed_note = ("%s; the bar of 2x the %d-byte record is set at a 1-byte unit; here "
-                           "a record takes at least one whole %d-byte unit" % (where, encoded, unit))
+        programmed_note = ("%s; the bar of 2x the %d-byte record is set at a 1-byte unit; "
+                           "here a record takes at least one whole %d-byte unit"
+                           % (where, encoded, unit))
     report("journal.flash_bytes_programmed_per_record" + suffix,
            round(figures["journal_programmed_per_record"], 1), "bytes",
            baseline=round(figures["lfs_programmed_per_record"], 1),

@@ -29,7 +29,8 @@ def sale(number):
     amount = SOUGHT_AMOUNT if number % 50 == 7 else 100 + (number * 7919) % 50000
     return rec.Record(rec.SALE, amount=amount, method=rec.CARD if number % 3 else rec.CASH,
                       operator=1 + number % 4, batch=1 + number // 500,
-                      timestamp=FIRST_TIME + number * 97, card_last4="%04d" % (number * 37 % 10000),
+                      timestamp=FIRST_TIME + number * 97,
+                      card_last4="%04d" % (number * 37 % 10000),
                       reference=reference)
 
 
