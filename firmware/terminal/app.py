@@ -9,7 +9,9 @@
 #   printer_uart   write(buf) -> count, read(n) / any() for status replies
 #   console        (reader, writer) of the service link, or None
 #   clock          now() -> Unix seconds, valid() -> bool, set(unix_seconds)
-#   settings       dict: merchant header, copies, width, language, PINs
+#   settings       dict from config.json: merchant header, copies, width, language, PINs
+#   settings_path  optional: the file the terminal keeps its own setting changes
+#                  in (layered over `settings`, written atomically), or None
 #   idle(ms)       waits at most ms for input, so the loop does not spin
 #   gb2312_path    the GB2312 table file, or None
 
@@ -17,13 +19,22 @@ import time
 
 from micropython import const
 
+from terminal import escpos, slip
 from terminal import record as rec
 from terminal.escpos import Printer, get_profile
 from terminal.journal import Journal, JournalFull
 from terminal.menu import Menu, TerminalError
-from terminal.pins import PinChecker
+from terminal.money import format_cents
+from terminal.pins import PinChecker, entry_matches, new_pin_entry
+from terminal.settings import Settings
 from terminal.slip import build_slip
 from terminal.textenc import TextEncoder
+from terminal.totals import Totals
+
+try:
+    from terminal.query import find_transactions as _find_transactions
+except ImportError:
+    _find_transactions = None
 
 FIRMWARE_VERSION = "0.1.0"
 
@@ -32,34 +43,164 @@ _COPY_LABELS = ("MERCHANT COPY", "CUSTOMER COPY", "BANK COPY")
 
 
 class Terminal:
-    """What the menus may ask of the terminal; the only place that writes the journal."""
+    """What the menus may ask of the terminal; the only place that writes the journal.
+
+    `settings` is a terminal.settings.Settings (or a plain dict, kept in RAM).
+    """
 
     def __init__(self, journal, printer, settings, clock, encoder):
         self.journal = journal
         self.printer = printer
-        self.settings = settings
+        self.settings = settings if isinstance(settings, Settings) else Settings(settings)
         self.clock = clock
         self.encoder = encoder
-        self.pins = PinChecker(settings.get("pins", {}))
+        self.pins = PinChecker(self.settings.get("pins", {}))
         self.operator = 1
-        self.batch = 1
+        self.batch = self._current_batch()
 
     # Facts for the screens.
 
     def clock_valid(self):
         return self.clock.valid()
 
+    def now(self):
+        """The clock's Unix seconds, or None while it is not set."""
+        return self.clock.now() if self.clock.valid() else None
+
+    def training(self):
+        return bool(self.settings.get("training", False))
+
+    def setting(self, name, default=None):
+        return self.settings.get(name, default)
+
+    def printer_profiles(self):
+        return sorted(escpos.PROFILES)
+
     def attention(self):
+        """The idle screen's note: the most pressing thing that needs doing, or None."""
         if not self.clock.valid():
             return "CLOCK NOT SET"
         if self.printer.fault:
             return self.printer.fault
         if self.journal.near_full():
             return "JOURNAL NEAR FULL"
+        unexported = self.journal.newest() - self.journal.exported_up_to()
+        if unexported >= self.settings.get("export_warn_records", _EXPORT_WARN_RECORDS):
+            return "EXPORT JOURNAL"
+        if self.training():
+            return "TRAINING MODE"
         return None
 
+    # PINs.
+
     def check_pin(self, role, pin):
-        return self.pins.check(role, pin)
+        """True for the PIN of `role`. For "operator" any operator's PIN (or the
+        supervisor's, as operator 00) passes, and that operator signs the
+        records that follow."""
+        if role != "operator":
+            return self.pins.check(role, pin)
+        # Every entry is compared, so the time taken says nothing of which matched.
+        matched = None
+        for number, entry in self._operator_entries():
+            if entry_matches(entry, pin) and matched is None:
+                matched = number
+        if matched is None:
+            return False
+        self.operator = matched
+        return True
+
+    def pin_failures(self, role):
+        """Wrong PINs in a row for `role`, as kept across reboots."""
+        return self.settings.get("pin_failures", {}).get(role, 0)
+
+    def set_pin_failures(self, role, count):
+        failures = dict(self.settings.get("pin_failures", {}))
+        if failures.get(role, 0) == count:
+            return
+        if count:
+            failures[role] = count
+        else:
+            failures.pop(role, None)
+        self.settings.set("pin_failures", failures)
+
+    def operators(self):
+        """Numbers of the operators that have a PIN, in order."""
+        return sorted(number for number, _ in self._operator_entries() if number)
+
+    def set_pin(self, number, pin):
+        """Sets the PIN of operator `number` (1-98), the supervisor (0) or the
+        admin (99); `pin` None removes an operator."""
+        if not 0 <= number <= 99:
+            raise TerminalError("NO SUCH OPERATOR")
+        entry = None if pin is None else new_pin_entry(pin)
+        if number in (_SUPERVISOR, _ADMIN):
+            if entry is None:
+                raise TerminalError("CANNOT REMOVE")
+            pins = dict(self.settings.get("pins", {}))
+            pins["supervisor" if number == _SUPERVISOR else "admin"] = entry
+            self.settings.set("pins", pins)
+            self.pins = PinChecker(self.settings.get("pins", {}))
+            return
+        operators = self._operator_table()
+        if entry is None:
+            if "%02d" % number not in operators:
+                raise TerminalError("NO SUCH OPERATOR")
+            del operators["%02d" % number]
+        else:
+            operators["%02d" % number] = entry
+        self.settings.set("operators", operators)
+
+    def _operator_table(self):
+        # config.json's single "operator" PIN is operator 01 until the
+        # operators table is written.
+        table = self.settings.get("operators")
+        if table is not None:
+            return dict(table)
+        legacy = self.settings.get("pins", {}).get("operator")
+        return {"01": legacy} if legacy else {}
+
+    def _operator_entries(self):
+        entries = []
+        table = self._operator_table()
+        for key in table:
+            entries.append((int(key), table[key]))
+        supervisor = self.settings.get("pins", {}).get("supervisor")
+        if supervisor:
+            entries.append((_SUPERVISOR, supervisor))
+        return entries
+
+    # Settings and the clock.
+
+    def set_setting(self, name, value):
+        """One admin setting; the change is written before this returns."""
+        if name not in _ADMIN_SETTINGS:
+            raise TerminalError("NOT A SETTING")
+        if name == "printer":
+            try:
+                self.printer.profile = get_profile(value)
+            except ValueError:
+                raise TerminalError("NO SUCH PRINTER")
+        elif name == "copies" and not 1 <= value <= len(_COPY_LABELS):
+            raise TerminalError("COPIES 1 TO 3")
+        elif name == "density" and not 1 <= value <= len(_DENSITY_HEAT):
+            raise TerminalError("DENSITY 1 TO 5")
+        self.settings.set(name, value)
+        if name == "journal_policy":
+            # TODO: the journal takes its policy when it is built; it needs a
+            # setter before a change can apply without a restart.
+            return "AT RESTART"
+        return None
+
+    def set_clock(self, unix_seconds):
+        """Sets the clock and journals the change (CLOCK_SET, the old time in its reference)."""
+        old = self.clock.now() if self.clock.valid() else None
+        event = rec.Record(
+            rec.CLOCK_SET, operator=self.operator, batch=self.batch, timestamp=unix_seconds,
+            clock_valid=True, currency=self._currency(),
+            reference="" if old is None else "was %d" % old)
+        self._commit(event)
+        self.clock.set(unix_seconds)
+        return event
 
     # Sales.
 
@@ -68,17 +209,53 @@ class Terminal:
             raise TerminalError("CLOCK NOT SET")
         if amount_cents <= 0:
             raise TerminalError("AMOUNT IS ZERO")
+        kind = rec.TRAINING_SALE if self.training() else rec.SALE
         sale = rec.Record(
-            rec.SALE, amount=amount_cents, method=method, operator=self.operator,
+            kind, amount=amount_cents, method=method, operator=self.operator,
             batch=self.batch, timestamp=self.clock.now(), clock_valid=True,
-            currency=self.settings.get("currency", "CNY"), card_last4=card_last4[-4:])
+            currency=self._currency(), card_last4=card_last4[-4:])
         self._commit(sale)
 
         # Slips are printed only from the committed record.
         committed = self.find(sale.voucher)
-        for copy in range(self.settings.get("copies", 2)):
-            self.printer.submit(self._slip(committed, _COPY_LABELS[copy], None))
+        self._print_copies(committed)
         return committed
+
+    def void(self, voucher):
+        """Voids a sale of the open batch: a VOID record referring to it, and its slip."""
+        if not self.clock.valid():
+            raise TerminalError("CLOCK NOT SET")
+        original = self.find(voucher)
+        if original is None:
+            raise TerminalError("NOT FOUND")
+        refusal = self.void_refusal(original)
+        if refusal:
+            raise TerminalError(refusal)
+        event = rec.Record(
+            rec.VOID, amount=original.amount, method=original.method, operator=self.operator,
+            batch=self.batch, timestamp=self.clock.now(), clock_valid=True,
+            refers_to=voucher, currency=original.currency, card_last4=original.card_last4)
+        self._commit(event)
+        self._print_copies(self.find(event.voucher))
+        return event
+
+    def void_refusal(self, record):
+        """Why `record` cannot be voided, or None when it can."""
+        if record.kind != rec.SALE:
+            return "ONLY SALES"
+        if record.batch != self.batch:
+            return "BATCH SETTLED"
+        if self.voided_by(record.voucher):
+            return "ALREADY VOIDED"
+        return None
+
+    def voided_by(self, voucher):
+        """The voucher of the VOID of `voucher`, or 0."""
+        for event_voucher, payload in self.journal.records(start=voucher + 1):
+            event = rec.Record.decode(payload, event_voucher)
+            if event.kind == rec.VOID and event.refers_to == voucher:
+                return event_voucher
+        return 0
 
     # Finding and reprinting.
 
@@ -95,21 +272,33 @@ class Terminal:
                 return found
         return None
 
-    def search(self, amount_cents=None, start=None, end=None):
-        """Transactions matching every condition given, newest first."""
+    def search(self, amount_cents=None, start=None, end=None, amount_max=None):
+        """Transactions matching every condition given, newest first; with
+        `amount_max` the amount is a range from `amount_cents`."""
+        if _find_transactions is not None:
+            found = _find_transactions(self.journal, amount_cents=amount_cents,
+                                       amount_max=amount_max, start=start, end=end)
+            return [record for record in found if record.kind in _SLIP_KINDS]
         matches = []
-        for voucher, payload in self.journal.records(newest_first=True):
-            found = rec.Record.decode(payload, voucher)
-            if found.kind not in _SLIP_KINDS:
-                continue
-            if amount_cents is not None and found.amount != amount_cents:
-                continue
-            if start is not None and found.timestamp < start:
-                continue
-            if end is not None and found.timestamp > end:
-                continue
-            matches.append(found)
+        for record in self._slip_records():
+            if _matches(record, amount_cents, amount_max, start, end):
+                matches.append(record)
         return matches
+
+    def nearest(self, amount_cents=None, start=None, end=None, amount_max=None, limit=3):
+        """The transactions closest to a search that found nothing: by amount
+        when one was asked for, then by time; at most `limit`, closest first."""
+        # A running list of the best few, so the whole journal is never in RAM.
+        best = []
+        for record in self._slip_records():
+            distance = (_distance(record.amount, amount_cents, amount_max),
+                        _distance(record.timestamp, start, end))
+            if len(best) == limit and distance >= best[-1][0]:
+                continue
+            best.append((distance, record.voucher, record))
+            best.sort(key=lambda item: (item[0], -item[1]))
+            del best[limit:]
+        return [item[2] for item in best]
 
     def reprint_count(self, voucher):
         # Reprint events always come after what they reprint.
@@ -125,15 +314,150 @@ class Terminal:
         if original is None or original.kind not in _SLIP_KINDS:
             raise TerminalError("NO SLIP #%06d" % voucher)
         count = self.reprint_count(voucher) + 1
-        event = rec.Record(
-            rec.REPRINT, operator=self.operator, batch=self.batch,
-            timestamp=self.clock.now(), clock_valid=self.clock.valid(), refers_to=voucher,
-            currency=original.currency)
-        self._commit(event)
-        self.printer.submit(self._slip(original, _COPY_LABELS[0], (count, event.timestamp)))
+        event = self._reprint_event(original)
+        self._submit(self._slip(original, _COPY_LABELS[0], (count, event.timestamp)))
         return event
 
+    # Batches: settlement, detail list, totals.
+
+    def batch_totals(self, batch=None):
+        """Totals of `batch` (the open one by default) from the journal."""
+        batch = self.batch if batch is None else batch
+        totals = Totals(batch)
+        for record in self._batch_records(batch):
+            totals.add(record)
+        return totals
+
+    def settle(self):
+        """Closes the open batch: a SETTLEMENT record with its net, the
+        settlement slip, and the next batch begins."""
+        if not self.clock.valid():
+            raise TerminalError("CLOCK NOT SET")
+        totals = self.batch_totals()
+        event = rec.Record(
+            rec.SETTLEMENT, amount=totals.net_cents, operator=self.operator, batch=self.batch,
+            timestamp=self.clock.now(), clock_valid=True, currency=self._currency())
+        self._commit(event)
+        self.batch += 1
+        self._submit(self._settlement_slip(totals, event.timestamp, None))
+        return event
+
+    def last_settlement(self):
+        for voucher, payload in self.journal.records(newest_first=True):
+            found = rec.Record.decode(payload, voucher)
+            if found.kind == rec.SETTLEMENT:
+                return found
+        return None
+
+    def reprint_settlement(self):
+        """Prints the last settlement slip again, marked as a reprint."""
+        settlement = self.last_settlement()
+        if settlement is None:
+            raise TerminalError("NO SETTLEMENT")
+        count = self.reprint_count(settlement.voucher) + 1
+        totals = self.batch_totals(settlement.batch)
+        event = self._reprint_event(settlement)
+        self._submit(self._settlement_slip(totals, settlement.timestamp,
+                                           (count, event.timestamp)))
+        return event
+
+    def print_detail(self):
+        """The detail list (明细) of the open batch; returns the number of lines."""
+        # TODO: the list is held whole in RAM; a long batch on a small board
+        # wants the slip built a record at a time.
+        records = [record for record in self._batch_records(self.batch)
+                   if record.kind in _SLIP_KINDS]
+        title_time = self.clock.now()
+        build = getattr(slip, "build_detail_list", None)
+        if build is not None:
+            job = build(records, self.settings.values, self.printer.profile, self.encoder,
+                        title_time)
+        else:
+            rows = []
+            for record in records:
+                rows.append(("%06d %s" % (record.voucher, rec.KIND_NAMES.get(record.kind, "?")),
+                             format_cents(slip.signed_amount(record))))
+            job = self._plain_report("DETAIL LIST", self.batch, title_time, rows)
+        self._submit(job)
+        return len(records)
+
+    def print_totals(self):
+        """The totals report (汇总) of the open batch."""
+        totals = self.batch_totals()
+        title_time = self.clock.now()
+        build = getattr(slip, "build_totals_report", None)
+        if build is not None:
+            job = build(totals, self.settings.values, self.printer.profile, self.encoder,
+                        title_time)
+        else:
+            job = self._plain_report("TOTALS", totals.batch, title_time, _totals_rows(totals))
+        self._submit(job)
+        return totals
+
+    def print_test_page(self):
+        """A page to check the printer: the profile, the density, every kind of line."""
+        builder = self.printer.job(self.settings.get("width", 32))
+        builder.init().align("center").bold(True).text("PRINTER TEST").bold(False)
+        builder.text(self.printer.profile.name).align("left")
+        builder.text("DENSITY %d" % self.settings.get("density", 3))
+        builder.line(b"0123456789" * 4).line(b"-" * builder.columns)
+        builder.double(True).text("1,234.56").double(False)
+        if builder.chinese:
+            builder.text("签购单 重打印凭证")
+        builder.barcode("000000")
+        builder.cut()
+        self._submit(builder.build())
+
     # Inner steps.
+
+    def _current_batch(self):
+        # The batch is read back from the journal, so it survives a reboot
+        # with nothing else stored: the newest record's batch, or the one
+        # after it when that record closed its batch.
+        newest = self.journal.newest()
+        if not newest:
+            return 1
+        record = self.find(newest)
+        if record is None:
+            return 1
+        return record.batch + 1 if record.kind == rec.SETTLEMENT else record.batch
+
+    def _batch_records(self, batch):
+        """The records of `batch`, oldest first, read one at a time."""
+        # Batches only grow along the journal: walk back to the batch's first
+        # record, then forward from there.
+        first = 0
+        for voucher, payload in self.journal.records(newest_first=True):
+            found = rec.Record.decode(payload, voucher)
+            if found.batch < batch:
+                break
+            if found.batch == batch:
+                first = voucher
+        if not first:
+            return
+        for voucher, payload in self.journal.records(start=first):
+            found = rec.Record.decode(payload, voucher)
+            if found.batch > batch:
+                break
+            if found.batch == batch:
+                yield found
+
+    def _slip_records(self):
+        for voucher, payload in self.journal.records(newest_first=True):
+            found = rec.Record.decode(payload, voucher)
+            if found.kind in _SLIP_KINDS:
+                yield found
+
+    def _reprint_event(self, original):
+        event = rec.Record(
+            rec.REPRINT, operator=self.operator, batch=self.batch,
+            timestamp=self.clock.now(), clock_valid=self.clock.valid(),
+            refers_to=original.voucher, currency=original.currency)
+        self._commit(event)
+        return event
+
+    def _currency(self):
+        return self.settings.get("currency", "CNY")
 
     def _commit(self, record):
         try:
@@ -141,12 +465,102 @@ class Terminal:
         except JournalFull:
             raise TerminalError("JOURNAL FULL")
 
+    def _print_copies(self, record):
+        copies = min(max(self.settings.get("copies", 2), 1), len(_COPY_LABELS))
+        for copy in range(copies):
+            self._submit(self._slip(record, _COPY_LABELS[copy], None))
+
+    def _submit(self, job):
+        # A density chosen at the terminal goes right after the job's reset,
+        # which would otherwise undo it.
+        density = self.settings.get("density")
+        init = self.printer.profile.init
+        if density and job.startswith(init):
+            job = init + escpos.heat(*_DENSITY_HEAT[density - 1]) + job[len(init):]
+        self.printer.submit(job)
+
     def _slip(self, record, copy_label, reprint):
-        return build_slip(record, self.settings, self.printer.profile, self.encoder,
+        return build_slip(record, self.settings.values, self.printer.profile, self.encoder,
                           copy_label=copy_label, reprint=reprint)
+
+    def _settlement_slip(self, totals, closed_at, reprint):
+        build = getattr(slip, "build_settlement_slip", None)
+        if build is not None:
+            return build(totals, self.settings.values, self.printer.profile, self.encoder,
+                         closed_at, reprint=reprint)
+        rows = _totals_rows(totals)
+        if reprint is not None:
+            rows.insert(0, ("REPRINT", "#%d" % reprint[0]))
+        return self._plain_report("SETTLEMENT", totals.batch, closed_at, rows)
+
+    def _plain_report(self, title, batch, when, rows):
+        # TODO: stands in until slip.py lays out settlement, detail and totals
+        # slips; plain label/value lines in English.
+        builder = self.printer.job(self.settings.get("width", 32))
+        columns = builder.columns
+        builder.init().align("center").bold(True).text(title).bold(False).align("left")
+        builder.text(_pair("TERMINAL NO.", self.settings.get("terminal_no", ""), columns))
+        builder.text(_pair("BATCH NO.", "%06d" % batch, columns))
+        builder.text(_pair("DATE/TIME", slip.format_time(when), columns))
+        builder.line(b"-" * columns)
+        for label, value in rows:
+            builder.text(_pair(label, value, columns))
+        builder.line(b"-" * columns)
+        builder.cut()
+        return builder.build()
+
+
+def _matches(record, amount_cents, amount_max, start, end):
+    if amount_cents is not None:
+        if amount_max is None:
+            if record.amount != amount_cents:
+                return False
+        elif not amount_cents <= record.amount <= amount_max:
+            return False
+    if start is not None and record.timestamp < start:
+        return False
+    if end is not None and record.timestamp > end:
+        return False
+    return True
+
+
+def _distance(value, low, high):
+    """How far `value` lies outside [low, high]; a missing bound is no limit."""
+    if low is not None and value < low:
+        return low - value
+    high = low if high is None and low is not None else high
+    if high is not None and value > high:
+        return value - high
+    return 0
+
+
+def _totals_rows(totals):
+    rows = []
+    for kind in (rec.SALE, rec.VOID, rec.REFUND):
+        rows.append(("%s %d" % (rec.KIND_NAMES[kind], totals.count(kind)),
+                     format_cents(totals.cents(kind))))
+    for method in (rec.CASH, rec.CARD, rec.QR):
+        count, cents = totals.by_method.get(method, (0, 0))
+        rows.append(("%s %d" % (rec.METHOD_NAMES[method], count), format_cents(cents)))
+    rows.append(("NET", format_cents(totals.net_cents)))
+    if totals.count(rec.TRAINING_SALE):
+        rows.append(("TRAINING %d" % totals.count(rec.TRAINING_SALE), "NOT COUNTED"))
+    return rows
+
+
+def _pair(label, value, columns):
+    gap = columns - len(label) - len(value)
+    return label + " " * max(gap, 1) + value
 
 
 _SLIP_KINDS = (rec.SALE, rec.VOID, rec.REFUND, rec.TRAINING_SALE)
+_SUPERVISOR = const(0)
+_ADMIN = const(99)
+_EXPORT_WARN_RECORDS = const(1000)
+_ADMIN_SETTINGS = ("merchant_no", "terminal_no", "printer", "density", "copies",
+                   "journal_policy", "training")
+# ESC 7 heating (dots, time, interval) for densities 1 (light) to 5 (dark).
+_DENSITY_HEAT = ((7, 60, 40), (9, 80, 40), (11, 100, 40), (11, 120, 40), (11, 160, 40))
 
 
 class App:
@@ -154,10 +568,13 @@ class App:
 
     def __init__(self, board):
         self.board = board
-        journal = Journal(board.flash, program_unit=board.program_unit)
+        # config.json's settings with the terminal's own changes over them,
+        # kept in the file the board names (in RAM only without one).
+        settings = Settings(board.settings, getattr(board, "settings_path", None))
+        journal = Journal(board.flash, program_unit=board.program_unit,
+                          overwrite_oldest=settings.get("journal_policy") == "overwrite")
         journal.mount()
 
-        settings = board.settings
         encoder = TextEncoder(board.gb2312_path, settings.get("code_page", "cp437"))
         printer = Printer(board.printer_uart, get_profile(settings.get("printer", "qr204")),
                           encoder)

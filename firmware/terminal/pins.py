@@ -5,6 +5,9 @@
 # whatever the guess. Counting wrong tries and locking is the menu's.
 
 import hashlib
+import os
+
+_SALT_BYTES = 8
 
 
 def pin_digest(salt, pin):
@@ -20,16 +23,29 @@ def make_pin_entry(salt, pin):
     return _hex(salt) + ":" + _hex(pin_digest(salt, pin))
 
 
+def new_pin_entry(pin):
+    """The stored form of `pin` with a fresh random salt."""
+    return make_pin_entry(os.urandom(_SALT_BYTES), pin)
+
+
+def entry_matches(entry, pin):
+    """True when `pin` is the PIN stored as `entry`; a malformed entry matches nothing."""
+    if not entry or not pin or not _is_digits(pin):
+        return False
+    parts = entry.split(":")
+    try:
+        salt, digest = _unhex(parts[0]), _unhex(parts[1])
+    except (IndexError, ValueError):
+        return False
+    return _same(pin_digest(salt, pin), digest)
+
+
 class PinChecker:
     def __init__(self, entries):
         self.entries = entries
 
     def check(self, role, pin):
-        entry = self.entries.get(role)
-        if entry is None or not pin or not _is_digits(pin):
-            return False
-        salt_hex, digest_hex = entry.split(":")
-        return _same(pin_digest(_unhex(salt_hex), pin), _unhex(digest_hex))
+        return entry_matches(self.entries.get(role), pin)
 
 
 def _same(a, b):

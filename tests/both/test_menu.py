@@ -436,7 +436,7 @@ def test_find_by_amount_lists_newest_first():
                         ? 99.00
         """, terminal)
     assert terminal.prints() == [("reprint", 4)]
-    assert ("search", 1250, None, None) in terminal.calls
+    assert ("search", 1250, None, None, None) in terminal.calls
 
 
 # --- screens ---
@@ -500,7 +500,7 @@ def test_find_by_one_day():
         # #                 ? SENT TO PRINTER
         """, terminal)
     start = 20789 * 86400
-    assert ("search", None, start, start + 86399) in terminal.calls
+    assert ("search", None, start, start + 86399, None) in terminal.calls
     assert terminal.prints() == [("reprint", 2)]
 
 
@@ -509,7 +509,8 @@ def test_find_by_days_and_amount_includes_the_last_day():
     play("""
         B 0000 # 4 20261201 #   ? TO YYYYMMDD
         20261203 #              ? AMOUNT OR
-        12*5 #                  ? 1/2      #000004
+        12*5 #                  ? UP TO OR #=SAME
+        #                       ? 1/2      #000004
         8                       ? 2/2      #000002
         """, terminal)
 
@@ -522,9 +523,12 @@ def test_find_by_time_refuses_wrong_dates_and_a_backward_range():
         20260101 #              ? START AFTER END
         C DDDD 1130 #           ? TO YYYYMMDD
         #                       ? AMOUNT OR
-        9 #                     ? NOT FOUND 9.00
-                                ? 11-30..11-30
-        # C C C                 ? 1 LAST
+        9 # #                   ? NOT FOUND 9.00
+                                ? 11-30..11-30 #>
+        #                       ? 1/3      #000002    ; the nearest: amounts, then times
+                                ? 12:00      12.50
+        C                       ? NOT FOUND 9.00
+        C C C C C               ? 1 LAST
         """, terminal)
     assert terminal.prints() == []
 
