@@ -6,8 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 DEMO_OUT ?= demo-output
+POWERCUT_OPERATIONS ?= 20000
 
-.PHONY: demo test bench clean setup
+.PHONY: demo test bench powercut clean setup
 
 setup: $(READY)
 
@@ -25,6 +26,10 @@ test: $(READY)
 
 bench: $(READY)
 	$(BIN)/python bench/run.py --out bench/results.json
+
+# The whole power-cut campaign on the journal (the test suite runs a slice of it).
+powercut: $(READY)
+	$(BIN)/python tests/test_journal_powercut.py --operations $(POWERCUT_OPERATIONS)
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .hypothesis
