@@ -533,7 +533,11 @@ class _DigitEntry(_Screen):
         elif "0" <= key <= "9" and len(self.digits) < self.max_digits:
             self.digits += key
         elif key == KEY_ENTER:
-            self.note = self.then(menu, self.digits)
+            digits = self.digits
+            if self.secret:
+                # A PIN is not left on a screen CANCEL comes back to.
+                self.digits = ""
+            self.note = self.then(menu, digits)
 
     def show(self, menu):
         shown = "*" * len(self.digits) if self.secret else self.digits

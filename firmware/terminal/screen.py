@@ -5,9 +5,9 @@
 # (tests, the PC link); ConsoleScreen draws a framed box to a text stream for
 # the PC simulation.
 #
-# TODO: CharLcdScreen (HD44780 16x2 / 20x4 behind a PCF8574 I2C backpack) and
-# Ssd1306Screen (micropython-lib's ssd1306 driver, 8x8 font) are not written
-# yet; both only need show(lines) on top of TextScreen.
+# The glass drivers build on TextScreen: terminal.lcd.CharLcdScreen (HD44780
+# 16x2 / 20x4 behind a PCF8574 I2C backpack) and terminal.oled.Ssd1306Screen
+# (SSD1306 OLED on I2C, framebuf's 8x8 font).
 
 
 class TextScreen:

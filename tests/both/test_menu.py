@@ -3,7 +3,7 @@ from fake_terminal import FakeTerminal
 from terminal.keyscript import ScriptMismatch, parse, run
 from terminal.menu import Menu
 from terminal.money import format_cents, parse_amount
-from terminal.record import CARD, CASH, QR, REPRINT, SALE
+from terminal.record import CARD, CASH, QR, REPRINT, SALE, SETTLEMENT, TRAINING_SALE, VOID
 
 
 class MainLoop:
@@ -582,3 +582,250 @@ def test_a_locked_supervisor_pin_leaves_the_operator_pin_alone():
         B                   ? OPERATOR PIN
         """, terminal, menu=menu)
     assert terminal.prints() == []
+
+
+# --- detail list and totals ---
+
+def test_detail_and_totals_print_only_after_enter():
+    terminal = rung(500, 1250)
+    play("""
+        B 0000 # *          ? 5 DETAIL 6 TOTAL
+                            ? 7 SUPERV 8 ADMIN
+        *                   ? 1 LAST
+        * 5                 ? PRINT DETAIL?
+                            ? BATCH 000001
+        C                   ? 5 DETAIL
+        5 #                 ? DETAIL PRINTED
+                            ? 2 RECORDS
+        # 6                 ? PRINT TOTALS?
+                            ? NET        17.50
+        #                   ? TOTALS PRINTED
+        """, terminal)
+    assert terminal.prints() == [("print_detail", 1), ("print_totals", 1)]
+
+
+# --- supervisor ---
+
+SUPERVISOR = {"operator": "0000", "supervisor": "0000", "admin": "9999"}
+
+
+def supervised(*amounts):
+    terminal = rung(*amounts)
+    terminal.pins = dict(SUPERVISOR)
+    return terminal
+
+
+def test_void_a_sale_once():
+    terminal = supervised(500, 1250)
+    play("""
+        B 0000 # 7          ? SUPERVISOR PIN
+        0000 #              ? 1 VOID 2 SETTLE
+        1                   ? VOID VOUCHER NO.
+        2 #                 ? VOID #000002?
+                            ? SALE CASH
+                            ? 12.50
+        C                   ? VOID VOUCHER NO.
+        #  #                ? VOIDED #000002
+                            ? SLIP #000003
+        # #                 ? CANNOT VOID          ; the entry still holds 2
+                            ? ALREADY VOIDED
+        # D 3 #             ? CANNOT VOID          ; #3 is the void itself
+                            ? ONLY SALES
+        # D 9 #             ? NOT FOUND
+        """, terminal)
+    assert terminal.prints() == [("void", 2)]
+    assert [record.kind for record in terminal.journal] == [SALE, SALE, VOID]
+    assert terminal.journal[2].refers_to == 2
+
+
+def test_settle_then_reprint_the_settlement():
+    terminal = supervised(500, 1250)
+    play("""
+        B 0000 # 7 0000 # 3    ? NO SETTLEMENT
+        # 2                    ? SETTLE 000001?
+                               ? NET        17.50
+        #                      ? SETTLED 000001
+                               ? NEXT 000002
+        # 2                    ? SETTLE 000002?
+                               ? NET         0.00
+        C 3                    ? REPRINT SETTLE?
+                               ? 000001
+        #                      ? SETTLE REPRINTED
+        # C                    ? 1 LAST
+        7 0000 # 1 1 #         ? CANNOT VOID
+                               ? BATCH SETTLED
+        """, terminal)
+    assert terminal.prints() == [("settle", 1), ("reprint_settlement", 3)]
+    assert terminal.batch == 2
+    assert terminal.journal[2].kind == SETTLEMENT and terminal.journal[2].amount == 1750
+
+
+def test_the_operator_pin_does_not_open_the_supervisor_menu():
+    terminal = supervised(500)
+    terminal.pins["supervisor"] = "2580"
+    play("""
+        B 0000 # 7 0000 #   ? WRONG PIN 4 LEFT
+        C                   ? 1 LAST
+        """, terminal)
+    assert terminal.commits() == []
+
+
+# --- admin ---
+
+def admin_terminal():
+    terminal = supervised(500)
+    return terminal
+
+
+def test_admin_sets_a_pin_typed_twice():
+    terminal = admin_terminal()
+    play("""
+        B 0000 # 8          ? ADMIN PIN
+        9999 #              ? 1 PINS 2 HEADER
+        1                   ? OPERATOR 00-99
+        5 #                 ? TWO DIGITS
+        D 05 #              ? NEW PIN 05
+                            ? OPERATOR 05
+        0123 #              ? REPEAT PIN
+        123 #               ? PINS DIFFER
+        C                   ? NEW PIN 05       ; typed PINs are not kept
+        0123 # 0123 #       ? SAVE PIN 05?
+        #                   ? PIN SAVED
+                            ? OPERATOR 05
+        #                   ? OPERATOR 00-99
+        """, terminal)
+    assert terminal.pins["op05"] == "0123"
+    assert terminal.commits() == [("set_pin", 5)]
+
+
+def test_admin_removes_an_operator_but_not_the_supervisor():
+    terminal = admin_terminal()
+    terminal.pins["op07"] = "7777"
+    play("""
+        B 0000 # 8 9999 # 1 00 #    ? NEW PIN 00
+                                    ? SUPERVISOR
+        #                           ? PIN NEEDED
+        C DD 07 # #                 ? REMOVE OP 07?
+        #                           ? REMOVED
+        """, terminal)
+    assert "op07" not in terminal.pins
+    assert terminal.commits() == [("set_pin", 7)]
+
+
+def test_admin_sets_the_clock_and_sales_open():
+    terminal = admin_terminal()
+    terminal.clock_is_valid = False
+    play("""
+        A                   ? CLOCK NOT SET
+        # B 0000 # 8 9999 # 3   ? DATE YYYYMMDD
+        20261203 #          ? TIME HHMM
+        2460 #              ? NO SUCH TIME
+        DDDD 1640 #         ? SET CLOCK?
+                            ? 2026-12-03 16:40
+        #                   ? CLOCK SET
+        # C C C A           ? SALE AMOUNT
+        """, terminal)
+    assert terminal.commits() == [("set_clock", 1796316000)]
+    assert terminal.clock_valid()
+
+
+def test_admin_settings_each_ask_before_saving():
+    terminal = admin_terminal()
+    play("""
+        B 0000 # 8 9999 #
+        5                   ? COPIES 1-3
+                            ? 2
+        D 4 #               ? COPIES 1 TO 3
+        D 3 #               ? COPIES 3?
+        # #                 ? COPIES 1-3         ; saved, back to the entry
+        C *                 ? 5 COPIES 6 JRNL
+        6                   ? FULL: REFUSE
+        2                   ? OVERWRITE OLD?
+        #                   ? SAVED
+                            ? AT RESTART
+        # C 4 1             ? MODEL 2/3
+                            ? QR204
+        8 8                 ? ADAFRUIT
+        #                   ? PRINTER MODEL?
+        # # C 2             ? DENSITY 1-5
+        9 #                 ? DENSITY 1 TO 5
+        D 4 # #             ? SAVED
+        # C 3               ? PRINT TEST PAGE?
+        #                   ? SENT TO PRINTER
+        # C 2 2             ? TERMINAL NO.
+                            ? 00000001
+        D 9 #               ? SAVE TERMINAL?
+                            ? 00000009
+        #                   ? SAVED
+        """, terminal)
+    assert terminal.commits() == [
+        ("set_setting", "copies", 3), ("set_setting", "journal_policy", "overwrite"),
+        ("set_setting", "printer", "adafruit"), ("set_setting", "density", 4),
+        ("print_test_page",), ("set_setting", "terminal_no", "00000009")]
+
+
+def test_training_mode_says_so_on_the_idle_and_sale_screens():
+    terminal = admin_terminal()
+    play("""
+        B 0000 # 8 9999 # 7     ? TRAINING ON?
+                                ? NOT COUNTED
+        #                       ? SAVED
+        # C C C                 ? TRAINING MODE
+        A 5 # 1                 ? PRINT CASH?
+                                ? TRAINING
+        #                       ? PRINTED #000002
+        C B 0000 # 8 9999 # 7   ? TRAINING OFF?
+        #                       ? SAVED
+        """, terminal)
+    assert terminal.journal[1].kind == TRAINING_SALE
+    assert terminal.settings["training"] is False
+
+
+# --- PIN failures across a reboot ---
+
+def test_a_pin_lock_survives_a_new_menu():
+    terminal = FakeTerminal()
+    menu = play("B 1# 1# 1#    ? WRONG PIN 2 LEFT", terminal)
+    assert terminal.failures["operator"] == 3
+
+    # The power goes: a new menu on the same terminal counts on from 3.
+    play("B 1#  ? WRONG PIN 1 LEFT \n 1# ? PIN LOCKED", terminal)
+    writes = terminal.pin_writes
+    menu = play("B ? PIN LOCKED", terminal)
+    assert menu.screen_name == "Notice"
+
+    # The lock runs its time from the new start, then the count is cleared.
+    play("""
+        ! tick 0
+        ! tick 300000
+        B 0000 #        ? 1 LAST
+        """, terminal)
+    assert terminal.failures["operator"] == 0
+    assert terminal.pin_writes == writes + 1  # cleared once; a right PIN writes nothing more
+
+
+# --- not found ---
+
+def test_not_found_by_amount_shows_the_nearest_amounts():
+    terminal = rung(500, 1250, 300)
+    play("""
+        B 0000 # 3 12 #     ? NOT FOUND 12.00
+                            ? NEAR 12.50 5.00
+        #                   ? 1/3      #000002
+        8 8                 ? 3/3      #000003
+        C C                 ? FIND AMOUNT
+        """, terminal)
+    assert terminal.prints() == []
+
+
+def test_find_by_amount_range_over_any_day():
+    terminal = rung(500, 1250, 300, 800)
+    play("""
+        B 0000 # 4 #        ? AMOUNT OR #=ANY
+        4 #                 ? UP TO OR #=SAME
+        3 #                 ? BELOW THE AMOUNT
+        D 10 #              ? 1/2      #000004
+                            ? 8.00
+        8                   ? 2/2      #000001
+        """, terminal)
+    assert ("search", 400, None, None, 1000) in terminal.calls
