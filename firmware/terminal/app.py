@@ -39,6 +39,10 @@ except ImportError:
 FIRMWARE_VERSION = "0.1.0"
 
 _IDLE_MS = const(5)
+_SUPERVISOR = const(0)  # the supervisor's operator number
+_ADMIN = const(99)      # the admin's
+_EXPORT_WARN_RECORDS = const(1000)  # records not yet pulled before the idle screen asks
+_SEARCH_LIMIT = const(200)  # matches kept for one result list, newest first
 _COPY_LABELS = ("MERCHANT COPY", "CUSTOMER COPY", "BANK COPY")
 
 
@@ -275,14 +279,18 @@ class Terminal:
     def search(self, amount_cents=None, start=None, end=None, amount_max=None):
         """Transactions matching every condition given, newest first; with
         `amount_max` the amount is a range from `amount_cents`."""
+        # TODO: a search is capped at the newest _SEARCH_LIMIT matches, so a
+        # result list fits in RAM; older ones need a narrower query.
         if _find_transactions is not None:
-            found = _find_transactions(self.journal, amount_cents=amount_cents,
-                                       amount_max=amount_max, start=start, end=end)
-            return [record for record in found if record.kind in _SLIP_KINDS]
+            return _find_transactions(self.journal, amount_cents=amount_cents,
+                                      amount_max=amount_max, start=start, end=end,
+                                      limit=_SEARCH_LIMIT, kinds=_SLIP_KINDS)
         matches = []
         for record in self._slip_records():
             if _matches(record, amount_cents, amount_max, start, end):
                 matches.append(record)
+                if len(matches) >= _SEARCH_LIMIT:
+                    break
         return matches
 
     def nearest(self, amount_cents=None, start=None, end=None, amount_max=None, limit=3):
@@ -554,9 +562,6 @@ def _pair(label, value, columns):
 
 
 _SLIP_KINDS = (rec.SALE, rec.VOID, rec.REFUND, rec.TRAINING_SALE)
-_SUPERVISOR = const(0)
-_ADMIN = const(99)
-_EXPORT_WARN_RECORDS = const(1000)
 _ADMIN_SETTINGS = ("merchant_no", "terminal_no", "printer", "density", "copies",
                    "journal_policy", "training")
 # ESC 7 heating (dots, time, interval) for densities 1 (light) to 5 (dark).

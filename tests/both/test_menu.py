@@ -829,3 +829,102 @@ def test_find_by_amount_range_over_any_day():
         8                   ? 2/2      #000001
         """, terminal)
     assert ("search", 400, None, None, 1000) in terminal.calls
+
+
+# --- the real terminal, in both runtimes ---
+
+class RecordingUart:
+    """A printer line with no reply wire: takes everything, answers nothing."""
+
+    def __init__(self):
+        self.sent = bytearray()
+
+    def write(self, data):
+        self.sent.extend(bytes(data))
+        return len(data)
+
+    def any(self):
+        return 0
+
+    def read(self, count):
+        return None
+
+
+class SetClock:
+    def __init__(self):
+        self.seconds = 1796315802
+
+    def now(self):
+        return self.seconds
+
+    def valid(self):
+        return True
+
+    def set(self, seconds):
+        self.seconds = seconds
+
+
+def real_terminal(flash=None):
+    from norflash import NorFlash
+    from terminal.app import Terminal
+    from terminal.escpos import Printer, get_profile
+    from terminal.journal import Journal
+    from terminal.pins import make_pin_entry
+    from terminal.textenc import TextEncoder
+
+    flash = flash if flash is not None else NorFlash(None, 4096, 8)
+    journal = Journal(flash)
+    journal.mount()
+    uart = RecordingUart()
+    encoder = TextEncoder(None, "cp437")
+    printer = Printer(uart, get_profile("qr204-latin"), encoder)
+    settings = {"merchant_name": "SHOP", "terminal_no": "00000001", "language": "en",
+                "copies": 1, "width": 32,
+                "pins": {"operator": make_pin_entry(b"a", "1234"),
+                         "supervisor": make_pin_entry(b"b", "0000"),
+                         "admin": make_pin_entry(b"c", "9999")}}
+    return Terminal(journal, printer, settings, SetClock(), encoder), uart, flash
+
+
+def pump(terminal):
+    now_ms = 0
+    while terminal.printer.busy and now_ms < 600000:
+        now_ms += 10
+        terminal.printer.pump(now_ms)
+
+
+def test_real_terminal_sale_void_and_settlement_reach_the_printer():
+    terminal, uart, flash = real_terminal()
+    menu = Menu(terminal)
+    play("""
+        A 12*5 # 1 #            ? PRINTED #000001
+        C B 1234 # 7 0000 #     ? 1 VOID 2 SETTLE
+        1 1 #                   ? VOID #000001?
+        #                       ? VOIDED #000001
+        # C 2                   ? SETTLE 000001?
+        #                       ? SETTLED 000001
+        """, terminal, menu)
+    pump(terminal)
+    sent = bytes(uart.sent)
+    assert sent.count(b"12.50") >= 2      # the sale and its void
+    assert b"-12.50" in sent
+    assert b"VOID" in sent
+    assert b"SETTLEMENT" in sent or b"BATCH" in sent
+    assert terminal.batch == 2
+
+    # A restart on the same flash reads the batch back from the journal.
+    again, _, _ = real_terminal(flash)
+    assert again.batch == 2
+    assert again.last_settlement().batch == 1
+    assert again.voided_by(1) == 2
+
+
+def test_real_terminal_nothing_leaves_without_enter():
+    terminal, uart, _ = real_terminal()
+    play("""
+        A 5 # 1 C C C C
+        B 1234 # 5 C 6 C 7 0000 # 2 C C 8 9999 # 4 3 C C C C C
+        """, terminal)
+    pump(terminal)
+    assert bytes(uart.sent) == b""
+    assert terminal.journal.newest() == 0
