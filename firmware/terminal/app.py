@@ -19,22 +19,17 @@ import time
 
 from micropython import const
 
-from terminal import escpos, slip
+from terminal import escpos, query, slip
 from terminal import record as rec
 from terminal.escpos import Printer, get_profile
 from terminal.journal import Journal, JournalFull
 from terminal.menu import Menu, TerminalError
-from terminal.money import format_cents
 from terminal.pins import PinChecker, entry_matches, new_pin_entry
 from terminal.settings import Settings
 from terminal.slip import build_slip
 from terminal.textenc import TextEncoder
 from terminal.totals import Totals
 
-try:
-    from terminal.query import find_transactions as _find_transactions
-except ImportError:
-    _find_transactions = None
 
 FIRMWARE_VERSION = "0.1.0"
 
@@ -44,6 +39,7 @@ _ADMIN = const(99)      # the admin's
 _EXPORT_WARN_RECORDS = const(1000)  # records not yet pulled before the idle screen asks
 _SEARCH_LIMIT = const(200)  # matches kept for one result list, newest first
 _COPY_LABELS = ("MERCHANT COPY", "CUSTOMER COPY", "BANK COPY")
+_FIRST_PRINT_INCOMPLETE = "FIRST PRINT INCOMPLETE"
 
 
 class Terminal:
@@ -87,6 +83,9 @@ class Terminal:
         if self.printer.fault:
             return self.printer.fault
         if self.journal.near_full():
+            # What this returns is on the idle screen: the warning has been
+            # shown, which lets the overwrite policy recycle old sectors.
+            self.journal.acknowledge_near_full()
             return "JOURNAL NEAR FULL"
         unexported = self.journal.newest() - self.journal.exported_up_to()
         if unexported >= self.settings.get("export_warn_records", _EXPORT_WARN_RECORDS):
@@ -281,17 +280,9 @@ class Terminal:
         `amount_max` the amount is a range from `amount_cents`."""
         # TODO: a search is capped at the newest _SEARCH_LIMIT matches, so a
         # result list fits in RAM; older ones need a narrower query.
-        if _find_transactions is not None:
-            return _find_transactions(self.journal, amount_cents=amount_cents,
-                                      amount_max=amount_max, start=start, end=end,
-                                      limit=_SEARCH_LIMIT, kinds=_SLIP_KINDS)
-        matches = []
-        for record in self._slip_records():
-            if _matches(record, amount_cents, amount_max, start, end):
-                matches.append(record)
-                if len(matches) >= _SEARCH_LIMIT:
-                    break
-        return matches
+        return query.find_transactions(self.journal, amount_cents=amount_cents,
+                                       amount_max=amount_max, start=start, end=end,
+                                       limit=_SEARCH_LIMIT, kinds=_SLIP_KINDS)
 
     def nearest(self, amount_cents=None, start=None, end=None, amount_max=None, limit=3):
         """The transactions closest to a search that found nothing: by amount
@@ -323,7 +314,7 @@ class Terminal:
             raise TerminalError("NO SLIP #%06d" % voucher)
         count = self.reprint_count(voucher) + 1
         event = self._reprint_event(original)
-        self._submit(self._slip(original, _COPY_LABELS[0], (count, event.timestamp)))
+        self._submit_slip(original, _COPY_LABELS[0], (count, event.timestamp))
         return event
 
     # Batches: settlement, detail list, totals.
@@ -375,31 +366,15 @@ class Terminal:
         # wants the slip built a record at a time.
         records = [record for record in self._batch_records(self.batch)
                    if record.kind in _SLIP_KINDS]
-        title_time = self.clock.now()
-        build = getattr(slip, "build_detail_list", None)
-        if build is not None:
-            job = build(records, self.settings.values, self.printer.profile, self.encoder,
-                        title_time)
-        else:
-            rows = []
-            for record in records:
-                rows.append(("%06d %s" % (record.voucher, rec.KIND_NAMES.get(record.kind, "?")),
-                             format_cents(slip.signed_amount(record))))
-            job = self._plain_report("DETAIL LIST", self.batch, title_time, rows)
-        self._submit(job)
+        self._submit(slip.build_detail_list(records, self.settings.values, self.printer.profile,
+                                            self.encoder, self.clock.now()))
         return len(records)
 
     def print_totals(self):
         """The totals report (汇总) of the open batch."""
         totals = self.batch_totals()
-        title_time = self.clock.now()
-        build = getattr(slip, "build_totals_report", None)
-        if build is not None:
-            job = build(totals, self.settings.values, self.printer.profile, self.encoder,
-                        title_time)
-        else:
-            job = self._plain_report("TOTALS", totals.batch, title_time, _totals_rows(totals))
-        self._submit(job)
+        self._submit(slip.build_totals_report(totals, self.settings.values, self.printer.profile,
+                                              self.encoder, self.clock.now()))
         return totals
 
     def print_test_page(self):
@@ -456,11 +431,11 @@ class Terminal:
             if found.kind in _SLIP_KINDS:
                 yield found
 
-    def _reprint_event(self, original):
+    def _reprint_event(self, original, reference=""):
         event = rec.Record(
             rec.REPRINT, operator=self.operator, batch=self.batch,
             timestamp=self.clock.now(), clock_valid=self.clock.valid(),
-            refers_to=original.voucher, currency=original.currency)
+            refers_to=original.voucher, currency=original.currency, reference=reference)
         self._commit(event)
         return event
 
@@ -476,60 +451,43 @@ class Terminal:
     def _print_copies(self, record):
         copies = min(max(self.settings.get("copies", 2), 1), len(_COPY_LABELS))
         for copy in range(copies):
-            self._submit(self._slip(record, _COPY_LABELS[copy], None))
+            self._submit_slip(record, _COPY_LABELS[copy], None)
+
+    def _submit_slip(self, record, copy_label, reprint):
+        """Queues a slip. Should a printer fault cut it short, it is printed
+        again whole, marked as a reprint, and the journal records that the
+        first print was incomplete."""
+        def again():
+            try:
+                event = self._reprint_event(record, reference=_FIRST_PRINT_INCOMPLETE)
+                when, clock_valid = event.timestamp, event.clock_valid
+            except TerminalError:
+                # The journal is full: the customer still gets a whole slip.
+                when, clock_valid = self.clock.now(), self.clock.valid()
+            count = self.reprint_count(record.voucher)
+            return self._with_density(self._slip(record, copy_label, (count, when, clock_valid)))
+
+        self.printer.submit(self._with_density(self._slip(record, copy_label, reprint)), again)
 
     def _submit(self, job):
+        self.printer.submit(self._with_density(job))
+
+    def _with_density(self, job):
         # A density chosen at the terminal goes right after the job's reset,
         # which would otherwise undo it.
         density = self.settings.get("density")
         init = self.printer.profile.init
         if density and job.startswith(init):
             job = init + escpos.heat(*_DENSITY_HEAT[density - 1]) + job[len(init):]
-        self.printer.submit(job)
+        return job
 
     def _slip(self, record, copy_label, reprint):
         return build_slip(record, self.settings.values, self.printer.profile, self.encoder,
                           copy_label=copy_label, reprint=reprint)
 
     def _settlement_slip(self, totals, closed_at, reprint):
-        build = getattr(slip, "build_settlement_slip", None)
-        if build is not None:
-            return build(totals, self.settings.values, self.printer.profile, self.encoder,
-                         closed_at, reprint=reprint)
-        rows = _totals_rows(totals)
-        if reprint is not None:
-            rows.insert(0, ("REPRINT", "#%d" % reprint[0]))
-        return self._plain_report("SETTLEMENT", totals.batch, closed_at, rows)
-
-    def _plain_report(self, title, batch, when, rows):
-        # TODO: stands in until slip.py lays out settlement, detail and totals
-        # slips; plain label/value lines in English.
-        builder = self.printer.job(self.settings.get("width", 32))
-        columns = builder.columns
-        builder.init().align("center").bold(True).text(title).bold(False).align("left")
-        builder.text(_pair("TERMINAL NO.", self.settings.get("terminal_no", ""), columns))
-        builder.text(_pair("BATCH NO.", "%06d" % batch, columns))
-        builder.text(_pair("DATE/TIME", slip.format_time(when), columns))
-        builder.line(b"-" * columns)
-        for label, value in rows:
-            builder.text(_pair(label, value, columns))
-        builder.line(b"-" * columns)
-        builder.cut()
-        return builder.build()
-
-
-def _matches(record, amount_cents, amount_max, start, end):
-    if amount_cents is not None:
-        if amount_max is None:
-            if record.amount != amount_cents:
-                return False
-        elif not amount_cents <= record.amount <= amount_max:
-            return False
-    if start is not None and record.timestamp < start:
-        return False
-    if end is not None and record.timestamp > end:
-        return False
-    return True
+        return slip.build_settlement_slip(totals, self.settings.values, self.printer.profile,
+                                          self.encoder, closed_at, reprint=reprint)
 
 
 def _distance(value, low, high):
@@ -540,25 +498,6 @@ def _distance(value, low, high):
     if high is not None and value > high:
         return value - high
     return 0
-
-
-def _totals_rows(totals):
-    rows = []
-    for kind in (rec.SALE, rec.VOID, rec.REFUND):
-        rows.append(("%s %d" % (rec.KIND_NAMES[kind], totals.count(kind)),
-                     format_cents(totals.cents(kind))))
-    for method in (rec.CASH, rec.CARD, rec.QR):
-        count, cents = totals.by_method.get(method, (0, 0))
-        rows.append(("%s %d" % (rec.METHOD_NAMES[method], count), format_cents(cents)))
-    rows.append(("NET", format_cents(totals.net_cents)))
-    if totals.count(rec.TRAINING_SALE):
-        rows.append(("TRAINING %d" % totals.count(rec.TRAINING_SALE), "NOT COUNTED"))
-    return rows
-
-
-def _pair(label, value, columns):
-    gap = columns - len(label) - len(value)
-    return label + " " * max(gap, 1) + value
 
 
 _SLIP_KINDS = (rec.SALE, rec.VOID, rec.REFUND, rec.TRAINING_SALE)
@@ -577,12 +516,16 @@ class App:
         # kept in the file the board names (in RAM only without one).
         settings = Settings(board.settings, getattr(board, "settings_path", None))
         journal = Journal(board.flash, program_unit=board.program_unit,
+                          page_size=getattr(board, "page_size", 0),
+                          near_full_percent=settings.get("journal_near_full_percent", 80),
                           overwrite_oldest=settings.get("journal_policy") == "overwrite")
         journal.mount()
 
         encoder = TextEncoder(board.gb2312_path, settings.get("code_page", "cp437"))
         printer = Printer(board.printer_uart, get_profile(settings.get("printer", "qr204")),
-                          encoder)
+                          encoder, baud=settings.get("printer_baud", 9600),
+                          rx_wired=getattr(board, "printer_rx_wired", None),
+                          ready=getattr(board, "printer_ready", None))
         self.terminal = Terminal(journal, printer, settings, board.clock, encoder)
         self.menu = Menu(self.terminal)
 

@@ -545,6 +545,7 @@ class Printer:
         self._piece = 0
         self._at = 0
         self._piece_started = False
+        self._tail_checked = False
         self._query = None
         self._replies = bytearray(_MAX_REPLIES)
         self._reply_count = 0
@@ -603,8 +604,7 @@ class Printer:
                 self._ask(now_ms)
         elif state == _FINISHING:
             if self._head_idle(now_ms):
-                self._head_free_at = None
-                self._state = _IDLE
+                self._finish(now_ms)
 
     # Status: flush stale bytes, send the queries, wait a bounded time.
 
@@ -620,6 +620,7 @@ class Printer:
         self._piece = 0
         self._at = 0
         self._piece_started = False
+        self._tail_checked = False
 
     def _ask(self, now_ms):
         if self.rx_wired is False or not self.profile.status:
@@ -693,14 +694,26 @@ class Printer:
     def _resume(self, now_ms):
         self.fault = None
         self._next_check = time.ticks_add(now_ms, _STATUS_EVERY_MS)
-        self._state = _PRINTING if self._job is not None else _FINISHING
+        printing = self._job is not None and self._at < len(self._job)
+        self._state = _PRINTING if printing else _FINISHING
+
+    def _finish(self, now_ms):
+        # Paper that runs out in the last pieces of a job shows only in a
+        # status asked once the head has stopped: ask it before the job counts.
+        if self._job is not None and not self._tail_checked:
+            self._tail_checked = True
+            self._ask(now_ms)
+            return
+        if self._job is not None:
+            self._job = None
+            self.jobs_printed += 1
+        self._head_free_at = None
+        self._state = _IDLE
 
     # Printing: a piece goes out only when the head model has room for it.
 
     def _feed_head(self, now_ms):
         if self._at >= len(self._job):
-            self._job = None
-            self.jobs_printed += 1
             self._state = _FINISHING
             return
 

@@ -246,12 +246,13 @@ def test_fault_messages_fit_sixteen_columns():
 
 
 def test_short_writes_and_none_lose_no_byte():
-    uart = FakeUart(take=5, rounds=["ok"])
+    uart = FakeUart(take=5, rounds=["ok", "ok"])
     printer = Printer(uart, get_profile("qr204"), baud=0)
     job = sample_job(6)
     printer.submit(job)
     run(printer, uart, 20000)
-    assert bytes(uart.written) == QUERY + job
+    # Asked before the job, and once more when the head has stopped.
+    assert bytes(uart.written) == QUERY + job + QUERY
     assert not printer.busy
     assert printer.status == "ok"
 
@@ -291,7 +292,7 @@ def test_no_status_reply_means_unknown_not_paper_out():
 
 def test_silence_after_the_printer_has_answered_holds_the_job():
     profile = get_profile("qr204")
-    uart = FakeUart(rounds=["ok", "silent", "silent", "ok"] + ["ok"] * 20)
+    uart = FakeUart(rounds=["ok", "ok", "silent", "silent", "ok"] + ["ok"] * 20)
     printer = Printer(uart, profile, baud=0)
     printer.submit(sample_job(2))
     run(printer, uart, 3000)
@@ -318,7 +319,7 @@ def test_each_fault_holds_the_job_with_its_message():
     for state, status, message in (("paper", "paper out", "PAPER OUT"),
                                    ("cover", "cover open", "COVER OPEN"),
                                    ("offline", "offline", "PRINTER OFFLINE")):
-        uart = FakeUart(rounds=[state, state, "ok"], stale=b"\x00\x00")
+        uart = FakeUart(rounds=[state, state, "ok", "ok"], stale=b"\x00\x00")
         printer = Printer(uart, get_profile("qr204"), baud=0)
         job = sample_job(3)
         printer.submit(job)
