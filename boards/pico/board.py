@@ -13,7 +13,7 @@ import rp2
 from micropython import const
 
 from terminal.keypad import MatrixKeypad
-from terminal.screen import TextScreen
+from terminal.lcd import CharLcdScreen
 
 # Offsets inside MicroPython's storage region (rp2.Flash()).
 _STORAGE_BYTES = const(1408 * 1024)
@@ -29,6 +29,9 @@ _PRINTER_UART = const(0)
 _PRINTER_TX_PIN = const(0)
 _PRINTER_RX_PIN = const(1)
 _PRINTER_BAUD = const(9600)
+_LCD_I2C = const(1)
+_LCD_SDA_PIN = const(14)
+_LCD_SCL_PIN = const(15)
 
 # rp2's clock starts at 2021-01-01 00:00:00 at every boot: a time before this
 # one has not been set since power came on.
@@ -56,9 +59,9 @@ class Board:
         cols = [machine.Pin(n, machine.Pin.IN, machine.Pin.PULL_UP) for n in _KEYPAD_COL_PINS]
         self.keypad = MatrixKeypad(rows, cols)
 
-        # TODO: draw on the 16x2 I2C character LCD; its driver is not written
-        # yet, so the screen is kept in RAM and shown nowhere.
-        self.screen = TextScreen(16, 2)
+        i2c = machine.I2C(_LCD_I2C, sda=machine.Pin(_LCD_SDA_PIN),
+                          scl=machine.Pin(_LCD_SCL_PIN), freq=100000)
+        self.screen = CharLcdScreen(i2c)
 
         self.printer_uart = machine.UART(
             _PRINTER_UART, baudrate=_PRINTER_BAUD, tx=machine.Pin(_PRINTER_TX_PIN),
@@ -71,6 +74,7 @@ class Board:
         self.clock = Clock()
         with open("config.json") as file:
             self.settings = json.load(file)
+        self.settings_path = "/reslip-settings.json"
         self.gb2312_path = "gb2312.bin"
 
     def idle(self, ms):

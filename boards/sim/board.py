@@ -60,6 +60,7 @@ class Board:
         self.clock = Clock()
         with open(os.path.join(_HERE, "config.json"), encoding="utf-8") as file:
             self.settings = json.load(file)
+        self.settings_path = os.path.join(state_dir, "settings.json")
         self.gb2312_path = gb2312_path
 
     def idle(self, ms):
