@@ -114,6 +114,37 @@ def read_screen(box):
         return ""
 
 
+_FILL_JOURNAL = """
+import sys
+if 'lib' not in sys.path:
+    sys.path.append('lib')
+import board
+from terminal.journal import Journal
+from terminal.record import CARD, CASH, SALE, Record
+_board = board.Board()
+_journal = Journal(_board.flash, program_unit=_board.program_unit)
+_journal.mount()
+for _n in range(%(count)d):
+    _card = _n %% 2 == 0
+    _journal.append(Record(
+        SALE, amount=100 + _n * 7 %% 100000, method=CARD if _card else CASH,
+        operator=1 + _n %% 3, timestamp=%(start)d + 60 * _n,
+        card_last4='%%04d' %% (_n %% 10000) if _card else '', reference='R%%d' %% _n).encode())
+print(_journal.count)
+"""
+
+
+def fill_journal(port, count, start_time=1767225600):
+    """Appends `count` sales to the journal of the flashed board on `port`,
+    through the raw REPL with the app stopped, then starts the app again.
+    For tests and benchmarks; returns the journal's record count."""
+    from reslip.deploy import run_on_board
+
+    out = run_on_board(port, _FILL_JOURNAL % {"count": count, "start": start_time},
+                       timeout_s=max(60, count // 20))
+    return int(out.split()[-1])
+
+
 def _alive(pid):
     if not isinstance(pid, int):
         return False

@@ -35,8 +35,8 @@ def run_demo(out, session=SESSION, say=print):
 
         say("2. reslip flash %s" % port)
         from reslip.deploy import flash
-        copied = flash(port, "unix", progress=lambda line: None)
-        say("   %d files compiled by mpy-cross and copied; app started" % copied)
+        result = flash(port, "unix", progress=lambda line: None)
+        say("   compiled by mpy-cross; %s" % result)
 
         say("3. keypad session from %s" % os.path.relpath(session, ROOT))
         run_box_script(box, session, say=lambda line: say("   " + line))

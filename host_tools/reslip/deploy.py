@@ -3,8 +3,23 @@
 The raw REPL is the transport (mpremote's). The board is never soft-reset: the
 unix port has no soft reset, and a real board does not need one, because the
 app is started afresh by importing main after the old modules are forgotten.
+
+Two installed versions live side by side, and a cut at any moment leaves one
+that boots:
+
+    main.py     a small loader: runs the version the file `active` names
+    active      one line, "a" or "b": the version that boots
+    a/  b/      a whole version each: main.py, lib/, board.mpy, config.json,
+                gb2312.bin
+
+A new version is staged into the folder that is not booted, checked file by
+file against its SHA-256, and only then switched to by writing `active.new`
+and renaming it over `active`: one rename, which littlefs does atomically.
+Files the new version shares with the booted one are copied on the board, not
+sent again; a redeploy of the same firmware copies nothing and switches nothing.
 """
 
+import collections
 import hashlib
 import json
 import os
@@ -12,6 +27,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 from reslip.errors import ReslipError
 
@@ -48,8 +64,77 @@ def mpy_cross_version():
     return int(found.group(1)), int(found.group(2))
 
 
-def build_image(board_name, out_dir):
-    """Compiles everything `board_name` needs; returns {board path: bytes}."""
+_READ_TIMEOUT_S = 1
+_STOP_APP_S = 0.2
+_RAW_REPL_TRIES = 3
+_RAW_REPL_WAIT_S = 3
+
+SLOTS = ("a", "b")
+POINTER = "active"
+
+# The loader at the board's root. It must keep booting whatever state a cut
+# left: a missing or damaged pointer falls back to any whole version.
+LOADER = b"""# Written by `reslip flash`: boots the installed version named in `active`.
+import os
+import sys
+
+
+def _whole(slot):
+    try:
+        os.stat(slot + "/main.py")
+        return True
+    except OSError:
+        return False
+
+
+def _chosen():
+    try:
+        with open("active") as file:
+            named = file.read().strip()
+    except OSError:
+        named = ""
+    for slot in (named, "a", "b"):
+        if slot in ("a", "b") and _whole(slot):
+            return slot
+    return None
+
+
+_slot = _chosen()
+if _slot is None:
+    print("no firmware installed: run `reslip flash`")
+else:
+    # The chosen version's modules come first; the other's are forgotten (an
+    # app started again after a switch runs in the same interpreter).
+    _base = os.getcwd().rstrip("/")
+    _versions = [_base + "/" + name + sub for name in ("a", "b") for sub in ("", "/lib")]
+    sys.path[:] = [_base + "/" + _slot, _base + "/" + _slot + "/lib"] + \
+        [path for path in sys.path if path not in _versions]
+    os.chdir(_slot)
+    with open("main.py") as _file:
+        _source = _file.read()
+    exec(_source)
+"""
+
+
+class FlashResult(collections.namedtuple("FlashResult", (
+        "slot", "switched", "sent", "copied_on_board", "unchanged", "sent_bytes", "seconds"))):
+    """What one flash did: slot now booted; switched: a new version went in;
+    sent: files sent over the link; copied_on_board: files taken from the
+    other version; unchanged: files already right."""
+
+    def __str__(self):
+        if not self.switched:
+            return ("firmware unchanged (%d files checked) in %.1f s; app started"
+                    % (self.unchanged, self.seconds))
+        return ("installed into %s/ and switched to it: %d file(s) sent (%d bytes), %d copied "
+                "on the board, %d unchanged, in %.1f s; app started"
+                % (self.slot, self.sent, self.sent_bytes, self.copied_on_board, self.unchanged,
+                   self.seconds))
+
+
+def build_image(board_name, out_dir, config_path=None):
+    """Compiles everything `board_name` needs; returns {path in a version: bytes}.
+    config_path replaces boards/<board>/config.json, the board's settings."""
     board_dir = os.path.join(BOARDS, board_name)
     if not os.path.isdir(board_dir):
         raise DeployError("no board named %r in %s" % (board_name, BOARDS))
@@ -78,8 +163,17 @@ def build_image(board_name, out_dir):
     # main.py stays source: a board runs main.py, never main.mpy.
     with open(os.path.join(FIRMWARE, "main.py"), "rb") as file:
         image["main.py"] = file.read()
-    with open(os.path.join(board_dir, "config.json"), "rb") as file:
-        image["config.json"] = file.read()
+    config_path = config_path or os.path.join(board_dir, "config.json")
+    try:
+        with open(config_path, "rb") as file:
+            image["config.json"] = file.read()
+        json.loads(image["config.json"].decode("utf-8"))
+    except OSError as error:
+        raise DeployError("cannot read the board's settings %s: %s"
+                          % (config_path, error.strerror or error)) from None
+    except ValueError as error:
+        raise DeployError("%s is not valid JSON (%s); fix it before flashing"
+                          % (config_path, error)) from None
 
     from reslip.tables import ensure_gb2312_table
     table = os.path.join(ROOT, "build", "gb2312.bin")
@@ -88,6 +182,23 @@ def build_image(board_name, out_dir):
         image["gb2312.bin"] = file.read()
     return image
 
+
+# Runs first in every session: the raw REPL may be inside a version's folder
+# (the loader changed into it), and every path below is from the root.
+_GO_TO_ROOT = """
+import os
+def _root():
+    here = os.getcwd()
+    parent = here.rsplit('/', 1)[0] or '/'
+    for place in (here, parent):
+        try:
+            os.stat(place + '/active')
+            return place
+        except OSError:
+            pass
+    return here
+os.chdir(_root())
+"""
 
 _HASH_ON_BOARD = """
 import hashlib
@@ -105,31 +216,46 @@ def _h(p):
         d.update(b[:n])
     f.close()
     return ''.join('%02x' % x for x in d.digest())
-print(repr([_h(p) for p in {paths!r}]))
+try:
+    _a = open('active').read().strip()
+except OSError:
+    _a = ''
+print(repr([_a] + [_h(p) for p in {paths!r}]))
 """
 
+_COPY_ON_BOARD = """
+def _cp(s, d):
+    b = bytearray(1024)
+    with open(s, 'rb') as i, open(d, 'wb') as o:
+        while True:
+            n = i.readinto(b)
+            if not n:
+                break
+            o.write(b[:n])
+"""
+
+# From the root: the loader runs in a namespace of its own, with every module
+# of the version that ran before forgotten. (Not `import main`: the version
+# folder on sys.path has a main.py too.)
 _START_APP = """
 import sys
 for _name in list(sys.modules):
     del sys.modules[_name]
-import main
+exec(open('main.py').read(), {'__name__': '__main__'})
 """
 
 
-def flash(port, board_name="unix", progress=print):
-    """Deploys to the board on `port`; returns how many files were copied."""
-    from mpremote.transport import TransportError, TransportExecError
-    from mpremote.transport_serial import SerialTransport
+def flash(port, board_name="unix", progress=print, config_path=None, extra_files=None):
+    """Deploys to the board on `port` and starts the app; returns a FlashResult.
 
+    progress(line) is told each step. extra_files ({path in a version: bytes})
+    go into the version beside the firmware."""
+    from mpremote.transport import TransportError, TransportExecError
+
+    started = time.monotonic()
+    transport = _open(port)
     try:
-        transport = SerialTransport(port, baudrate=115200)
-    except Exception as error:  # mpremote raises a bare Exception for a missing port
-        raise DeployError("cannot open %s: %s" % (port, error))
-    try:
-        try:
-            transport.enter_raw_repl(soft_reset=False)
-        except TransportError:
-            raise DeployError("no REPL answers on %s; is a board attached and powered?" % port)
+        _enter_raw_repl(transport, port)
 
         # A .mpy made for another format cannot be imported by the board.
         board_mpy = int(transport.eval("__import__('sys').implementation._mpy"))
@@ -141,43 +267,143 @@ def flash(port, board_name="unix", progress=print):
                 "mpy-cross that matches the board's MicroPython" % (board_version + ours))
 
         with tempfile.TemporaryDirectory() as out_dir:
-            image = build_image(board_name, out_dir)
-
-        # Only what differs from what the board holds is copied.
+            image = build_image(board_name, out_dir, config_path)
+        image.update(extra_files or {})
+        wanted = {path: hashlib.sha256(data).hexdigest() for path, data in image.items()}
         paths = sorted(image)
-        hashes = _board_hashes(transport, paths)
-        changed = [p for p, h in zip(paths, hashes) if h != hashlib.sha256(image[p]).hexdigest()]
 
-        for folder in _folders_of(changed):
-            transport.exec("import os\ntry:\n os.mkdir(%r)\nexcept OSError:\n pass" % folder)
-        for count, path in enumerate(changed, 1):
-            progress("  [%d/%d] %s (%d bytes)" % (count, len(changed), path, len(image[path])))
-            transport.fs_writefile(path + ".new", image[path], chunk_size=1024)
+        # What each version on the board holds now.
+        transport.exec(_GO_TO_ROOT)
+        active, held = _board_state(transport, paths)
+        loader_current = held["main.py"] == hashlib.sha256(LOADER).hexdigest()
+        if active in SLOTS and all(held[active + "/" + p] == wanted[p] for p in paths) \
+                and loader_current:
+            progress("  firmware unchanged in %s/" % active)
+            transport.exec_raw_no_follow(_START_APP)
+            return FlashResult(active, False, 0, 0, len(paths), 0, time.monotonic() - started)
 
-        # Every file is whole on the board before any replaces the old one.
-        # TODO: a cut between two of these renames leaves a mix of versions;
-        # installing into a second folder and switching one name would not.
-        for path in changed:
-            transport.exec("import os\nos.rename(%r, %r)" % (path + ".new", path))
+        # Stage into the version that does not boot; the booted one is not touched.
+        target = "b" if active == "a" else "a"
+        to_fix = [p for p in paths if held[target + "/" + p] != wanted[p]]
+        on_board = [p for p in to_fix if active in SLOTS and held[active + "/" + p] == wanted[p]]
+        to_send = [p for p in to_fix if p not in on_board]
+        unchanged = len(paths) - len(to_fix)
+        progress("  staging into %s/: %d to send, %d to copy on the board, %d unchanged"
+                 % (target, len(to_send), len(on_board), unchanged))
 
-        # Read back what was written.
-        hashes = _board_hashes(transport, paths)
-        bad = [p for p, h in zip(paths, hashes) if h != hashlib.sha256(image[p]).hexdigest()]
+        for folder in _folders_of([target + "/" + p for p in to_fix]):
+            transport.exec("try:\n os.mkdir(%r)\nexcept OSError:\n pass" % folder)
+        if on_board:
+            transport.exec(_COPY_ON_BOARD)
+        for count, path in enumerate(on_board, 1):
+            progress("  [%d/%d] %s copied from %s/" % (count, len(on_board), path, active))
+            transport.exec("_cp(%r, %r)" % (active + "/" + path, target + "/" + path))
+        sent_bytes = 0
+        for count, path in enumerate(to_send, 1):
+            progress("  [%d/%d] %s (%d bytes)" % (count, len(to_send), path, len(image[path])))
+            transport.fs_writefile(target + "/" + path, image[path], chunk_size=1024)
+            sent_bytes += len(image[path])
+
+        # Read the staged version back before anything boots it.
+        progress("  verifying %s/" % target)
+        _, held = _board_state(transport, paths)
+        bad = [p for p in paths if held[target + "/" + p] != wanted[p]]
         if bad:
-            raise DeployError("verification failed for %s; run flash again" % ", ".join(bad))
+            raise DeployError("verification failed for %s; the old version still boots; "
+                              "run flash again" % ", ".join(bad))
+
+        # The loader first (a whole new file renamed over the old one), then the switch.
+        if not loader_current:
+            _write_and_rename(transport, "main.py", LOADER)
+        progress("  switching to %s/" % target)
+        _write_and_rename(transport, POINTER, target.encode() + b"\n")
 
         transport.exec_raw_no_follow(_START_APP)
-        return len(changed)
+        return FlashResult(target, True, len(to_send), len(on_board), unchanged, sent_bytes,
+                           time.monotonic() - started)
     except TransportExecError as error:
         raise DeployError("the board refused a step: %s" % error.error_output.strip())
+    except TransportError as error:
+        raise DeployError("the link to the board broke (%s); the old version still boots; "
+                          "run flash again" % error)
     finally:
         transport.close()
 
 
-def _board_hashes(transport, paths):
-    out = transport.exec(_HASH_ON_BOARD.format(paths=paths))
-    # The board prints a list of hex strings and None: JSON once None is null.
-    return json.loads(out.decode().strip().replace("'", '"').replace("None", "null"))
+def run_on_board(port, code, start_app=True, timeout_s=120):
+    """Stops the app, runs `code` over the raw REPL from the board's root with
+    the installed version's folder current (os imported), and starts the app
+    again; returns what the code printed. For setting up tests and benchmarks."""
+    from mpremote.transport import TransportError, TransportExecError
+
+    transport = _open(port)
+    try:
+        _enter_raw_repl(transport, port)
+        transport.exec(_GO_TO_ROOT)
+        transport.exec("try:\n os.chdir(open('active').read().strip())\nexcept OSError:\n pass")
+        output = transport.exec_raw(code, timeout=timeout_s)
+        if output[1]:
+            raise DeployError("the code failed on the board:\n%s" % output[1].decode().strip())
+        if start_app:
+            transport.exec(_GO_TO_ROOT)
+            transport.exec_raw_no_follow(_START_APP)
+        return output[0]
+    except TransportExecError as error:
+        raise DeployError("the board refused a step: %s" % error.error_output.strip())
+    except TransportError as error:
+        raise DeployError("the link to the board broke (%s)" % error)
+    finally:
+        transport.close()
+
+
+def _open(port):
+    from mpremote.transport_serial import SerialTransport
+
+    try:
+        # A read timeout, so that a board that never answers cannot hang us on a pty.
+        return SerialTransport(port, baudrate=115200, timeout=_READ_TIMEOUT_S)
+    except Exception as error:  # mpremote raises a bare Exception for a missing port
+        raise DeployError("cannot open %s: %s" % (port, error))
+
+
+def _enter_raw_repl(transport, port):
+    """The raw REPL, with the running app stopped first.
+
+    The app's service link reads the console in pieces: the Ctrl-C that stops
+    it may take the Ctrl-A sent right behind it along, and that Ctrl-A is lost.
+    So the app is stopped first, and entering is tried again if the banner
+    does not come."""
+    import contextlib
+    import io
+
+    from mpremote.transport import TransportError
+
+    transport.serial.write(b"\r\x03")
+    time.sleep(_STOP_APP_S)
+    for _ in range(_RAW_REPL_TRIES):
+        try:
+            # mpremote prints what it got when it fails; the error below says it better.
+            with contextlib.redirect_stdout(io.StringIO()):
+                transport.enter_raw_repl(soft_reset=False, timeout_overall=_RAW_REPL_WAIT_S)
+            return
+        except TransportError:
+            continue
+    raise DeployError("no REPL answers on %s; is a board attached and powered?" % port)
+
+
+def _write_and_rename(transport, path, data):
+    transport.fs_writefile(path + ".new", data, chunk_size=1024)
+    transport.exec("os.rename(%r, %r)" % (path + ".new", path))
+
+
+def _board_state(transport, paths):
+    """(name in `active`, {path: SHA-256 hex or None}) for the loader and every
+    path of the image in both versions."""
+    board_paths = ["main.py"] + [slot + "/" + p for slot in SLOTS for p in paths]
+    out = transport.exec(_HASH_ON_BOARD.format(paths=board_paths))
+    # The board prints a list of strings and None: JSON once None is null.
+    found = json.loads(out.decode().strip().replace("'", '"').replace("None", "null"))
+    return found[0], dict(zip(board_paths, found[1:]))
 
 
 def _folders_of(paths):
