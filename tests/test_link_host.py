@@ -15,6 +15,7 @@ from terminal.link import ServiceLink
 from terminal.record import CARD, CASH, SALE, Record
 
 TIMEOUT_S = 0.02
+_PACKET = 4096
 
 
 class FakeJournal:
@@ -116,7 +117,8 @@ class Cable:
             self.device.poll()
         if self.cut_after is not None:
             limit = min(limit, self.cut_after - self.delivered)
-        chunk = self.from_device.read(limit)
+        # Bytes arrive in pieces of about a frame, each one damaged or not.
+        chunk = self.from_device.read(min(limit, _PACKET))
         if chunk and self.damage:
             chunk = self.damage(chunk, "in")
         self.delivered += len(chunk)
@@ -388,3 +390,24 @@ def test_register_sale_refused_and_bad_input_read_clearly():
     with pytest.raises(LinkError, match="at most 40"):
         host.record_sale(100, CASH, reference="长" * 20)
     assert terminal.journal.count == 1
+
+
+def test_confirm_of_exactly_what_was_sent_needs_no_second_read():
+    terminal = Terminal(sales_journal(300))
+    host = HostLink(terminal.cable(), timeout_s=TIMEOUT_S)
+    pulled = pull_all(host)
+    reads = []
+    original = terminal.journal.records
+
+    def counted(start=None, newest_first=False):
+        for voucher, payload in original(start, newest_first):
+            reads.append(voucher)
+            yield voucher, payload
+    terminal.journal.records = counted
+
+    count, chain = export_summary((r.voucher, r.payload) for r in pulled)
+    with pytest.raises(ExportRefused):
+        host.confirm_export(1, 300, count, chain ^ 1)  # checked the slow way: refused
+    reads.clear()
+    assert host.confirm_export(1, 300, count, chain) == 300
+    assert reads == []

@@ -20,6 +20,7 @@
 from micropython import const
 import binascii
 import struct
+import time
 
 import micropython
 
@@ -70,6 +71,7 @@ ENTRY_OVERHEAD = const(10)  # voucher u32, length u16, CRC-32 u32
 _RECORDS_HEAD = const(9)  # flags u8, start voucher u32, next voucher u32
 _VERIFY_SLICE = const(32)  # records checked per poll() while confirming
 _WRITE_CHUNK = const(1024)
+_POLL_BUDGET_MS = const(4)  # longest a poll() keeps streaming record frames
 _READ_MAX = const(64)  # bytes taken from rx per poll()
 _SALES_REMEMBERED = const(8)  # register requests answered again, not recorded twice
 _CARD_TEXT_MAX = const(32)
@@ -245,6 +247,13 @@ class ServiceLink:
         self._stream_seq = 0
         self._stream_next = 0
         self._stream_frames = 0  # frames still to send for the current pull
+        # The run of records sent by pulls that followed on from each other:
+        # vouchers _sent_first.._sent_next - 1, how many, and their CRC chain.
+        self._sent_first = 0
+        self._sent_next = 0
+        self._sent_count = 0
+        self._sent_chain = 0
+        self._entry_bytes = bytearray(4)
         self._verify = None  # [seq, first, last, count, chain, next, seen_count, seen_chain]
 
         self.commands = 0
@@ -252,7 +261,11 @@ class ServiceLink:
         self.junk_bytes = 0
 
     def poll(self):
-        """One step: write pending bytes, else read and answer, else go on streaming."""
+        """One step: write pending bytes, else read and answer, else go on streaming.
+
+        Record frames follow one another within one call while the PC takes
+        them as fast as they come, for at most _POLL_BUDGET_MS: a main loop that
+        sleeps between calls would otherwise pace the pull."""
         if not self._flush():
             return
         command = self._take_command()
@@ -260,7 +273,12 @@ class ServiceLink:
             self._stream_frames = 0
             self._answer(command)
         elif self._stream_frames:
-            self._send_records()
+            started = time.ticks_ms()
+            while True:
+                self._send_records()
+                if not self._flush() or not self._stream_frames or \
+                        time.ticks_diff(time.ticks_ms(), started) >= _POLL_BUDGET_MS:
+                    break
         elif self._verify is not None:
             self._verify_step()
         self._flush()
@@ -447,6 +465,10 @@ class ServiceLink:
         start, frames = struct.unpack("<IB", arguments)
         self._stream_seq = seq
         self._stream_next = max(start, 1)
+        if self._stream_next != self._sent_next:
+            # Not where the records sent so far end: a new run begins here.
+            self._sent_first = self._sent_next = self._stream_next
+            self._sent_count = self._sent_chain = 0
         self._stream_frames = max(frames, 1)
         self._send_records()
 
@@ -473,9 +495,13 @@ class ServiceLink:
             struct.pack_into("<IH", frame, at, voucher, length)
             frame[at + 6:at + 6 + length] = payload
             end = at + 6 + length
-            struct.pack_into("<I", frame, end, crc32(view[at:end]))
+            entry = crc32(view[at:end])
+            struct.pack_into("<I", frame, end, entry)
             at = end + CRC_SIZE
             next_voucher = voucher + 1
+            struct.pack_into("<I", self._entry_bytes, 0, entry)
+            self._sent_chain = crc32(self._entry_bytes, self._sent_chain)
+            self._sent_count += 1
 
         self._stream_frames -= 1
         if flags & RECORDS_END or not self._stream_frames:
@@ -483,6 +509,7 @@ class ServiceLink:
             self._stream_frames = 0
         struct.pack_into("<BII", frame, HEADER_SIZE, flags, self._stream_next, next_voucher)
         self._stream_next = next_voucher
+        self._sent_next = next_voucher
         self._finish(at)
 
     def _answer_confirm(self, seq, arguments):
@@ -490,6 +517,14 @@ class ServiceLink:
         newest = self._journal.newest() or 0
         if first < 1 or last < first or last > newest:
             self._refuse(seq, REFUSED_ARGUMENTS, "range %d..%d not in the journal" % (first, last))
+            return
+
+        # The records just sent, read from the journal as they went out, are
+        # the very range confirmed: their count and CRC chain were kept then.
+        if first == self._sent_first and last == self._sent_next - 1 \
+                and count == self._sent_count and chain == self._sent_chain:
+            self._verify = [seq, first, last, count, chain, last + 1, count, chain]
+            self._verify_step()
             return
 
         job = self._verify
