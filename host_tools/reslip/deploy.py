@@ -283,6 +283,8 @@ def flash(port, board_name="unix", progress=print, config_path=None, extra_files
             return FlashResult(active, False, 0, 0, len(paths), 0, time.monotonic() - started)
 
         # Stage into the version that does not boot; the booted one is not touched.
+        # TODO: files of the older flat layout (lib/, board.mpy at the root) are
+        # left where they are; removing them safely needs the switch done first.
         target = "b" if active == "a" else "a"
         to_fix = [p for p in paths if held[target + "/" + p] != wanted[p]]
         on_board = [p for p in to_fix if active in SLOTS and held[active + "/" + p] == wanted[p]]
