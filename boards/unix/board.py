@@ -117,9 +117,9 @@ class Board:
         self.clock = Clock()
         with open("config.json") as file:
             self.settings = json.load(file)
-        # Changes made at the terminal; outside the firmware's folders, so a
-        # deploy keeps them.
-        self.settings_path = "reslip-settings.json"
+        # Changes made at the terminal, at the filesystem's root: outside the
+        # version folders a deploy switches between, so a deploy keeps them.
+        self.settings_path = BOX + "/fs/reslip-settings.json"
         self.gb2312_path = "gb2312.bin"
 
     def idle(self, ms):

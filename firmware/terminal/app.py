@@ -207,7 +207,7 @@ class Terminal:
 
     # Sales.
 
-    def ring_sale(self, amount_cents, method, card_last4=""):
+    def ring_sale(self, amount_cents, method, card_last4="", reference=""):
         if not self.clock.valid():
             raise TerminalError("CLOCK NOT SET")
         if amount_cents <= 0:
@@ -216,7 +216,7 @@ class Terminal:
         sale = rec.Record(
             kind, amount=amount_cents, method=method, operator=self.operator,
             batch=self.batch, timestamp=self.clock.now(), clock_valid=True,
-            currency=self._currency(), card_last4=card_last4[-4:])
+            currency=self._currency(), card_last4=card_last4[-4:], reference=reference)
         self._commit(sale)
 
         # Slips are printed only from the committed record.
@@ -536,9 +536,18 @@ class App:
             identity = {"terminal": settings.get("terminal_no", "00000001"),
                         "firmware": FIRMWARE_VERSION}
             self.link = ServiceLink(reader, writer, journal, identity,
-                                    set_clock=board.clock.set)
+                                    set_clock=board.clock.set,
+                                    record_sale=self._register_sale)
 
         board.screen.show(self.menu.lines)
+
+    def _register_sale(self, amount_cents, method, card_last4, reference):
+        """A sale sent by a cash register over the service link."""
+        return self.terminal.ring_sale(amount_cents, method, card_last4, reference).voucher
+
+    def busy(self):
+        """True while the link has work that should not wait for the idle pause."""
+        return self.link is not None and self.link.busy()
 
     def step(self, now_ms):
         """One turn of the main loop; returns quickly whatever is going on."""
@@ -561,4 +570,4 @@ def run(board):
     app = App(board)
     while True:
         app.step(time.ticks_ms())
-        board.idle(_IDLE_MS)
+        board.idle(0 if app.busy() else _IDLE_MS)
