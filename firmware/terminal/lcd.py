@@ -67,16 +67,7 @@ class CharLcdScreen(TextScreen):
             self._command(command)
         self.lines = [" " * self.width] * self.rows
 
-    def show(self, lines):
-        before = self.lines
-        if not TextScreen.show(self, lines):
-            return False
-        for row in range(self.rows):
-            if self.lines[row] != before[row]:
-                self._draw(row, self.lines[row])
-        return True
-
-    def _draw(self, row, text):
+    def _draw_row(self, row, text):
         buffer = self._buffer
         self._put(buffer, 0, _SET_ADDRESS | _ROW_STARTS[row], 0)
         at = 4

@@ -75,16 +75,10 @@ class Ssd1306Screen(TextScreen):
         self._commands((_DISPLAY_ON,))
         self.lines = [" " * self.width] * self.rows
 
-    def show(self, lines):
-        before = self.lines
-        if not TextScreen.show(self, lines):
-            return False
-        for row in range(self.rows):
-            if self.lines[row] != before[row]:
-                self._frame.fill(0)
-                self._frame.text(self.lines[row], 0, 0, 1)
-                self._send_page(row * self.page_step)
-        return True
+    def _draw_row(self, row, text):
+        self._frame.fill(0)
+        self._frame.text(text, 0, 0, 1)
+        self._send_page(row * self.page_step)
 
     def _send_page(self, page):
         self._window[5] = page

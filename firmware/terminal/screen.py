@@ -24,8 +24,16 @@ class TextScreen:
             fitted.append((text + " " * self.width)[:self.width])
         if fitted == self.lines:
             return False
-        self.lines = fitted
+
+        # A driver redraws only the rows that changed.
+        before, self.lines = self.lines, fitted
+        for row in range(self.rows):
+            if fitted[row] != before[row]:
+                self._draw_row(row, fitted[row])
         return True
+
+    def _draw_row(self, row, text):
+        """Puts one changed row on the glass; the plain holder has none."""
 
     def text(self):
         return "\n".join(self.lines)
