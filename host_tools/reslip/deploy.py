@@ -153,8 +153,11 @@ def build_image(board_name, out_dir, config_path=None):
     for source, target in sources:
         compiled = os.path.join(out_dir, target)
         os.makedirs(os.path.dirname(compiled), exist_ok=True)
-        run = subprocess.run([mpy_cross_command(), "-o", compiled, source],
-                             capture_output=True, text=True)
+        # The name the board's tracebacks show: where the module lies on the
+        # board, not on this PC, so the bytes do not depend on the checkout.
+        board_name_of_source = target[:-len(".mpy")] + ".py"
+        run = subprocess.run([mpy_cross_command(), "-s", board_name_of_source, "-o", compiled,
+                              source], capture_output=True, text=True)
         if run.returncode != 0:
             raise DeployError("mpy-cross failed on %s:\n%s" % (source, run.stderr.strip()))
         with open(compiled, "rb") as file:
