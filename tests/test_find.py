@@ -112,7 +112,7 @@ def test_cli_prints_table_or_names_the_empty_query(store_path):
 
     run = reslip("find", "--db", store_path, "--amount", "7.00", "--operator", "3")
     assert run.returncode == 1
-    assert "no record matches amount 7.00, operator 3" in run.stdout
+    assert run.stderr.startswith("reslip: find: no record matches amount 7.00, operator 3")
 
 
 def test_cli_errors_are_one_line_without_traceback(tmp_path, store_path):

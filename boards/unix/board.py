@@ -23,18 +23,31 @@ BOX = os.getenv("RESLIP_BOX") or ".."
 
 
 class Clock:
-    """The PC's clock, always set: the unix port counts Unix seconds."""
+    """The PC's clock, moved by however much the terminal was set.
+
+    The unix port cannot set the PC's clock, so the difference is kept in a
+    file of the box, as a battery-backed clock would keep its time.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = 0
+        try:
+            with open(path) as file:
+                self.offset = int(file.read())
+        except (OSError, ValueError):
+            pass
 
     def now(self):
-        return int(time.time())
+        return int(time.time()) + self.offset
 
     def valid(self):
         return True
 
     def set(self, unix_seconds):
-        # TODO: keep an offset from the PC's clock; the unix port cannot set
-        # the host's clock, and its clock is right already.
-        pass
+        self.offset = unix_seconds - int(time.time())
+        with open(self.path, "w") as file:
+            file.write(str(self.offset))
 
 
 class FileKeypad:
@@ -114,7 +127,7 @@ class Board:
         self.console = (PollingReader(sys.stdin.buffer), PollingWriter(sys.stdout.buffer))
         self._input = select.poll()
         self._input.register(sys.stdin, select.POLLIN)
-        self.clock = Clock()
+        self.clock = Clock(BOX + "/clock-offset")
         with open("config.json") as file:
             self.settings = json.load(file)
         # Changes made at the terminal, at the filesystem's root: outside the

@@ -200,7 +200,7 @@ class Terminal:
         event = rec.Record(
             rec.CLOCK_SET, operator=self.operator, batch=self.batch, timestamp=unix_seconds,
             clock_valid=True, currency=self._currency(),
-            reference="" if old is None else "was %d" % old)
+            reference="" if old is None else "was " + slip.format_time(old))
         self._commit(event)
         self.clock.set(unix_seconds)
         return event
@@ -536,13 +536,19 @@ class App:
             identity = {"terminal": settings.get("terminal_no", "00000001"),
                         "firmware": FIRMWARE_VERSION}
             self.link = ServiceLink(reader, writer, journal, identity,
-                                    set_clock=board.clock.set,
+                                    set_clock=self.terminal.set_clock,
                                     record_sale=self._register_sale)
 
         board.screen.show(self.menu.lines)
 
     def _register_sale(self, amount_cents, method, card_last4, reference):
         """A sale sent by a cash register over the service link."""
+        # A register's sales are real: a terminal in training mode refuses
+        # them rather than record them as training.
+        if self.terminal.training():
+            raise TerminalError("TRAINING MODE")
+        if card_last4 and method != rec.CARD:
+            raise TerminalError("CARD DIGITS ON A NON-CARD SALE")
         return self.terminal.ring_sale(amount_cents, method, card_last4, reference).voucher
 
     def busy(self):

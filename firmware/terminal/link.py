@@ -421,7 +421,11 @@ class ServiceLink:
         if self._set_clock is None:
             self._refuse(seq, REFUSED_NO_CLOCK, "this terminal has no settable clock")
             return
-        self._set_clock(seconds)
+        try:
+            self._set_clock(seconds)
+        except Exception as error:  # the terminal's refusal, e.g. JOURNAL FULL
+            self._refuse(seq, REFUSED_BY_TERMINAL, str(error) or "declined")
+            return
         self._send(ANS_CLOCK, seq, arguments)
 
     def _answer_sale(self, seq, arguments):

@@ -21,8 +21,11 @@ def find_port(given, box=boardbox.DEFAULT_BOX):
     if len(boards) == 1:
         return boards[0]
     if not boards:
-        raise ReslipError("no board found; attach one, start `reslip board start`, or name the port")
+        raise ReslipError("no board found; attach one, run `reslip board start`, or name the port")
     raise ReslipError("several boards attached (%s); name the port" % ", ".join(boards))
+
+
+_KEYPAD_KEYS = "0123456789*#ABCD"
 
 
 def cmd_board(args):
@@ -33,14 +36,42 @@ def cmd_board(args):
     elif args.action == "stop":
         print("stopped" if boardbox.stop(args.box) else "not running")
     elif args.action == "status":
-        state = boardbox.box_state(os.path.abspath(args.box))
+        state = _running_box(args.box, required=False)
         print("not running" if state is None else "running, port %s" % state["port"])
+        return 0 if state is not None else 1
     elif args.action == "keys":
-        if boardbox.box_state(os.path.abspath(args.box)) is None:
-            raise ReslipError("the board in a box is not running; `reslip board start` first")
-        boardbox.press_keys(args.box, args.keys)
+        _running_box(args.box)
+        boardbox.press_keys(args.box, keypad_keys(args.keys))
     elif args.action == "screen":
-        sys.stdout.write(boardbox.read_screen(args.box))
+        _running_box(args.box)
+        screen = boardbox.read_screen(args.box)
+        if not screen:
+            raise ReslipError("the screen is blank: no firmware yet? `reslip flash` deploys it")
+        sys.stdout.write(screen)
+    elif args.action == "slips":
+        from reslip.demo import write_slips
+        slips = write_slips(os.path.join(os.path.abspath(args.box), "printer.bin"), args.out)
+        print("%d slip(s) written to %s" % (len(slips), os.path.join(args.out, "slips")))
+    return 0
+
+
+def keypad_keys(words):
+    """The keys named on the command line: keypad characters, spaces between them ignored."""
+    keys = "".join(words).replace(" ", "").upper()
+    if not keys:
+        raise ReslipError("name the keys to press, e.g. reslip board keys 'A 12*5 # 1 #'")
+    wrong = sorted(set(key for key in keys if key not in _KEYPAD_KEYS))
+    if wrong:
+        raise ReslipError("%s: not on the keypad (its keys are %s); quote the keys, "
+                          "the shell takes # and * for itself" % (" ".join(wrong), _KEYPAD_KEYS))
+    return keys
+
+
+def _running_box(box, required=True):
+    state = boardbox.box_state(os.path.abspath(box))
+    if state is None and required:
+        raise ReslipError("the board in a box is not running; `reslip board start` first")
+    return state
 
 
 def cmd_flash(args):
@@ -68,8 +99,7 @@ def cmd_find(args):
     with find.open_store(args.db) as store:
         found = find.find(store, query, limit=args.limit)
     if not found:
-        print("no record matches %s in %s" % (find.describe(query), args.db))
-        return 1
+        raise ReslipError("no record matches %s in %s" % (find.describe(query), args.db))
     print(find.format_table(found))
     print("%d record(s), newest first" % len(found))
     return 0
@@ -131,8 +161,11 @@ def parser():
     verbs = top.add_subparsers(dest="verb", required=True)
 
     board = verbs.add_parser("board", help="start, stop or use the board in a box")
-    board.add_argument("action", choices=["start", "stop", "status", "keys", "screen"])
-    board.add_argument("keys", nargs="?", default="", help="key characters, with `keys`")
+    board.add_argument("action", choices=["start", "stop", "status", "keys", "screen", "slips"])
+    board.add_argument("keys", nargs="*", default=[],
+                       help="with `keys`: keypad characters, quoted (e.g. 'A 12*5 # 1 #')")
+    board.add_argument("--out", default="box-slips",
+                       help="with `slips`: where to write the decoded slips")
     board.add_argument("--box", default=boardbox.DEFAULT_BOX, help="the box folder")
     board.add_argument("--heap", default="2m", help="MicroPython heap size, e.g. 64k")
     board.set_defaults(run=cmd_board)

@@ -121,8 +121,12 @@ def write_slips(printer_bin, out):
     """Decodes the printer's bytes into slips/*.txt and *.png; returns the slips."""
     from reslip.printer_emu import PrinterEmulator
 
-    with open(printer_bin, "rb") as file:
-        raw = file.read()
+    try:
+        with open(printer_bin, "rb") as file:
+            raw = file.read()
+    except FileNotFoundError:
+        raise ReslipError("the printer has received nothing yet (no %s)" % printer_bin)
+    os.makedirs(out, exist_ok=True)
     shutil.copyfile(printer_bin, os.path.join(out, "printer.bin"))
 
     emulator = PrinterEmulator()

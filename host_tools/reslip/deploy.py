@@ -39,7 +39,10 @@ BOARDS = os.path.join(ROOT, "boards")
 _HOST_ONLY = {"_cpython.py"}
 
 # Board folders, and the PC-board modules each one needs beside the firmware.
-_BOARD_EXTRAS = {"unix": ["pc/norflash.py"], "pico": [], "sim": ["pc/norflash.py"]}
+_BOARD_EXTRAS = {"unix": ["pc/norflash.py"], "pico": []}
+
+# What `sys.platform` says on each board that can be flashed.
+_BOARD_PLATFORMS = {"unix": "linux", "pico": "rp2"}
 
 
 class DeployError(ReslipError):
@@ -261,6 +264,16 @@ def flash(port, board_name="unix", progress=print, config_path=None, extra_files
         _enter_raw_repl(transport, port)
 
         # A .mpy made for another format cannot be imported by the board.
+        # Firmware for one board dies at start on another: its pins are not there.
+        platform = transport.eval("__import__('sys').platform")
+        expected = _BOARD_PLATFORMS.get(board_name)
+        if expected is None:
+            raise DeployError("%r is not a board that can be flashed (boards: %s)"
+                              % (board_name, ", ".join(sorted(_BOARD_PLATFORMS))))
+        if platform != expected:
+            raise DeployError("the board on %s is a %r MicroPython, not %s's %r; pick its "
+                              "folder with --board" % (port, platform, board_name, expected))
+
         board_mpy = int(transport.eval("__import__('sys').implementation._mpy"))
         board_version = (board_mpy & 0xFF, (board_mpy >> 8) & 3)
         ours = mpy_cross_version()

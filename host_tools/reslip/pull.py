@@ -102,10 +102,15 @@ def pull_over(port, db_path, csv_path=None, jsonl_path=None, timeout_s=1.0):
         exported_up_to, export_note = _confirm(link, store, identity, conflicts)
 
         csv_rows = None
-        if csv_path is not None:
-            csv_rows = store.export_csv(csv_path)
-        if jsonl_path is not None:
-            store.export_jsonl(jsonl_path)
+        try:
+            if csv_path is not None:
+                csv_rows = store.export_csv(csv_path)
+            if jsonl_path is not None:
+                store.export_jsonl(jsonl_path)
+        except OSError as error:
+            raise PullError("the records are stored, but the export could not be written "
+                            "(%s: %s); pull again with another path"
+                            % (error.filename, error.strerror)) from None
 
     wire_in = link.stats["wire_bytes_in"]
     return PullSummary(

@@ -17,8 +17,7 @@ _READ_TIMEOUT_S = 0.05
 
 def record_sale(port_path, amount_cents, method="cash", card="", reference="", timeout_s=1.0):
     """Sends one sale to the terminal on port_path; returns its voucher."""
-    if method not in METHODS:
-        raise ReslipError("unknown payment method %r; use cash, card or qr" % method)
+    _check_sale(amount_cents, method, card, reference)
     try:
         port = serial.serial_for_url(port_path, baudrate=_BAUD_RATE, timeout=_READ_TIMEOUT_S)
     except (serial.SerialException, ValueError) as error:
@@ -33,3 +32,18 @@ def record_sale(port_path, amount_cents, method="cash", card="", reference="", t
         except LinkError as error:
             raise ReslipError("%s; the sale may not be recorded: check the terminal's last "
                               "slip before sending it again" % error) from None
+
+
+def _check_sale(amount_cents, method, card, reference):
+    """Refuses a sale that could not be recorded, before anything is sent."""
+    if method not in METHODS:
+        raise ReslipError("unknown payment method %r; use cash, card or qr" % method)
+    if amount_cents <= 0:
+        raise ReslipError("the amount must be above zero")
+    if card and method != "card":
+        raise ReslipError("a card number goes with --method card only")
+    if card.strip(" -0123456789") or not any(char.isdigit() for char in card or "0"):
+        raise ReslipError("the card number may hold only digits, spaces and dashes")
+    size = len(reference.encode("utf-8"))
+    if size > 40:
+        raise ReslipError("the reference is %d bytes in UTF-8; at most 40 fit" % size)
