@@ -24,6 +24,7 @@ from terminal import record as rec
 from terminal.escpos import Printer, get_profile
 from terminal.journal import Journal, JournalFull
 from terminal.menu import Menu, TerminalError
+from terminal.money import MAX_CENTS
 from terminal.pins import PinChecker, entry_matches, new_pin_entry
 from terminal.settings import Settings
 from terminal.slip import build_slip
@@ -40,6 +41,7 @@ _EXPORT_WARN_RECORDS = const(1000)  # records not yet pulled before the idle scr
 _SEARCH_LIMIT = const(200)  # matches kept for one result list, newest first
 _COPY_LABELS = ("MERCHANT COPY", "CUSTOMER COPY", "BANK COPY")
 _FIRST_PRINT_INCOMPLETE = "FIRST PRINT INCOMPLETE"
+_CARD_NUMBER_DIGITS = const(12)
 
 
 class Terminal:
@@ -82,6 +84,8 @@ class Terminal:
             return "CLOCK NOT SET"
         if self.printer.fault:
             return self.printer.fault
+        if self.settings.rejected:
+            return "SETTING IGNORED"
         if self.journal.near_full():
             # What this returns is on the idle screen: the warning has been
             # shown, which lets the overwrite policy recycle old sectors.
@@ -187,7 +191,10 @@ class Terminal:
             raise TerminalError("COPIES 1 TO 3")
         elif name == "density" and not 1 <= value <= len(_DENSITY_HEAT):
             raise TerminalError("DENSITY 1 TO 5")
-        self.settings.set(name, value)
+        try:
+            self.settings.set(name, value)
+        except ValueError:
+            raise TerminalError("BAD VALUE")
         if name == "journal_policy":
             # TODO: the journal takes its policy when it is built; it needs a
             # setter before a change can apply without a restart.
@@ -212,6 +219,10 @@ class Terminal:
             raise TerminalError("CLOCK NOT SET")
         if amount_cents <= 0:
             raise TerminalError("AMOUNT IS ZERO")
+        if amount_cents > MAX_CENTS:
+            raise TerminalError("AMOUNT TOO LARGE")
+        if _looks_like_card_number(reference):
+            raise TerminalError("CARD NO. IN REF")
         kind = rec.TRAINING_SALE if self.training() else rec.SALE
         sale = rec.Record(
             kind, amount=amount_cents, method=method, operator=self.operator,
@@ -254,10 +265,9 @@ class Terminal:
 
     def voided_by(self, voucher):
         """The voucher of the VOID of `voucher`, or 0."""
-        for event_voucher, payload in self.journal.records(start=voucher + 1):
-            event = rec.Record.decode(payload, event_voucher)
+        for event in self._records(start=voucher + 1):
             if event.kind == rec.VOID and event.refers_to == voucher:
-                return event_voucher
+                return event.voucher
         return 0
 
     # Finding and reprinting.
@@ -266,11 +276,10 @@ class Terminal:
         payload = self.journal.read(voucher)
         if payload is None:
             return None
-        return rec.Record.decode(payload, voucher)
+        return _decode(payload, voucher)
 
     def last_sale(self):
-        for voucher, payload in self.journal.records(newest_first=True):
-            found = rec.Record.decode(payload, voucher)
+        for found in self._records(newest_first=True):
             if found.kind in _SLIP_KINDS:
                 return found
         return None
@@ -302,8 +311,7 @@ class Terminal:
     def reprint_count(self, voucher):
         # Reprint events always come after what they reprint.
         count = 0
-        for event_voucher, payload in self.journal.records(start=voucher + 1):
-            event = rec.Record.decode(payload, event_voucher)
+        for event in self._records(start=voucher + 1):
             if event.kind == rec.REPRINT and event.refers_to == voucher:
                 count += 1
         return count
@@ -342,8 +350,7 @@ class Terminal:
         return event
 
     def last_settlement(self):
-        for voucher, payload in self.journal.records(newest_first=True):
-            found = rec.Record.decode(payload, voucher)
+        for found in self._records(newest_first=True):
             if found.kind == rec.SETTLEMENT:
                 return found
         return None
@@ -410,24 +417,30 @@ class Terminal:
         # Batches only grow along the journal: walk back to the batch's first
         # record, then forward from there.
         first = 0
-        for voucher, payload in self.journal.records(newest_first=True):
-            found = rec.Record.decode(payload, voucher)
+        for found in self._records(newest_first=True):
             if found.batch < batch:
                 break
             if found.batch == batch:
-                first = voucher
+                first = found.voucher
         if not first:
             return
-        for voucher, payload in self.journal.records(start=first):
-            found = rec.Record.decode(payload, voucher)
+        for found in self._records(start=first):
             if found.batch > batch:
                 break
             if found.batch == batch:
                 yield found
 
+    def _records(self, start=None, newest_first=False):
+        """The journal's records, decoded. One the firmware cannot read (written
+        by a newer version, or damaged in a way its CRC missed) is passed over:
+        it must never stop the terminal from starting or selling."""
+        for voucher, payload in self.journal.records(start=start, newest_first=newest_first):
+            found = _decode(payload, voucher)
+            if found is not None:
+                yield found
+
     def _slip_records(self):
-        for voucher, payload in self.journal.records(newest_first=True):
-            found = rec.Record.decode(payload, voucher)
+        for found in self._records(newest_first=True):
             if found.kind in _SLIP_KINDS:
                 yield found
 
@@ -488,6 +501,27 @@ class Terminal:
     def _settlement_slip(self, totals, closed_at, reprint):
         return slip.build_settlement_slip(totals, self.settings.values, self.printer.profile,
                                           self.encoder, closed_at, reprint=reprint)
+
+
+def _looks_like_card_number(text):
+    """Twelve digits or more in a row, spaces and dashes aside: a card number
+    must never reach the journal, not even in a reference."""
+    run = 0
+    for char in text:
+        if "0" <= char <= "9":
+            run += 1
+            if run >= _CARD_NUMBER_DIGITS:
+                return True
+        elif char not in " -":
+            run = 0
+    return False
+
+
+def _decode(payload, voucher):
+    try:
+        return rec.Record.decode(payload, voucher)
+    except ValueError:  # UnicodeError is one too
+        return None
 
 
 def _distance(value, low, high):

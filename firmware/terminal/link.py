@@ -575,7 +575,11 @@ class ServiceLink:
                          % (first, last))
             return
         if last > (self._journal.exported_up_to() or 0):
-            self._journal.mark_exported(last)
+            try:
+                self._journal.mark_exported(last)
+            except Exception as error:  # e.g. JournalFull: no room left for the mark
+                self._refuse(seq, REFUSED_BY_TERMINAL, str(error) or "export mark not kept")
+                return
         self._send(ANS_EXPORTED, seq, struct.pack("<I", self._journal.exported_up_to() or 0))
 
 

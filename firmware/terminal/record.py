@@ -83,20 +83,32 @@ class Record:
             self.voucher, KIND_NAMES.get(self.kind, self.kind), self.amount)
 
     def encode(self):
-        """The payload bytes; raises ValueError for a field that does not fit."""
+        """The payload bytes; raises ValueError for a field that does not fit.
+
+        Every field is checked here: MicroPython's struct would wrap a value
+        that does not fit its width instead of refusing it.
+        """
         last4 = self.card_last4.encode()
         reference = self.reference.encode()
+        currency = self.currency.encode()
         if len(last4) > 4 or not _all_digits(last4):
             raise ValueError("card_last4 holds at most 4 digits")
         if len(reference) > _REFERENCE_MAX:
             raise ValueError("reference longer than %d bytes" % _REFERENCE_MAX)
-        if len(self.currency) != 3:
+        if len(currency) != 3 or not _all_letters(currency):
             raise ValueError("currency is a 3-letter code")
+        for name, value, low, high in (
+                ("kind", self.kind, 0, 0xFF), ("method", self.method, 0, 0xFF),
+                ("operator", self.operator, 0, 0xFF), ("batch", self.batch, 0, 0xFFFF),
+                ("timestamp", self.timestamp, 0, 0xFFFFFFFF),
+                ("refers_to", self.refers_to, 0, 0xFFFFFFFF),
+                ("amount", self.amount, -(1 << 63), (1 << 63) - 1)):
+            if type(value) is not int or not low <= value <= high:
+                raise ValueError("%s out of range" % name)
         flags = FLAG_CLOCK_VALID if self.clock_valid else 0
         fixed = struct.pack(
             _FIXED, _FORMAT_VERSION, self.kind, self.method, self.operator, flags,
-            self.batch, self.timestamp, self.refers_to, self.amount,
-            self.currency.encode())
+            self.batch, self.timestamp, self.refers_to, self.amount, currency)
         return b"".join((fixed, bytes((len(last4),)), last4,
                          bytes((len(reference),)), reference))
 
@@ -130,6 +142,13 @@ def _take_counted(payload, at):
     if end > len(payload):
         raise ValueError("record payload cut short")
     return bytes(payload[at + 1:end]), end
+
+
+def _all_letters(raw):
+    for byte in raw:
+        if not 0x41 <= byte <= 0x5A:
+            return False
+    return True
 
 
 def _all_digits(raw):

@@ -7,9 +7,83 @@
 # renamed over the old one, so a power cut leaves either the old changes or the
 # new ones, never half a file. A changes file that cannot be read counts as no
 # changes: the terminal starts from config.json rather than not at all.
+#
+# A value of the wrong kind (copies "2", an unknown printer, a density of 9)
+# is set aside, in config.json and in the changes alike: the terminal then
+# works with its built-in default for that setting, and `rejected` names what
+# was set aside so the idle screen can say so.
 
 import json
 import os
+
+
+def _is_int(low, high):
+    return lambda value: type(value) is int and low <= value <= high
+
+
+def _is_text(value):
+    return isinstance(value, str)
+
+
+def _one_of(*choices):
+    return lambda value: value in choices
+
+
+def _is_currency(value):
+    if not isinstance(value, str) or len(value) != 3:
+        return False
+    for char in value:
+        if not "A" <= char <= "Z":
+            return False
+    return True
+
+
+def _is_table(value):
+    # PIN entries and the like: names to text or to counts.
+    if not isinstance(value, dict):
+        return False
+    for name in value:
+        if not isinstance(name, str) or not isinstance(value[name], (str, int)):
+            return False
+    return True
+
+
+def _is_printer(value):
+    from terminal.escpos import PROFILES
+    return value in PROFILES
+
+
+def _is_code_page(value):
+    from terminal.textenc import code_page_names
+    return value in code_page_names()
+
+
+_CHECKS = {
+    "merchant_name": _is_text,
+    "merchant_no": _is_text,
+    "terminal_no": _is_text,
+    "currency": _is_currency,
+    "width": _one_of(32, 48),
+    "language": _one_of("en", "zh"),
+    "copies": _is_int(1, 3),
+    "density": _is_int(1, 5),
+    "printer": _is_printer,
+    "printer_baud": _one_of(9600, 19200, 38400, 57600, 115200),
+    "code_page": _is_code_page,
+    "journal_policy": _one_of("refuse", "overwrite"),
+    "journal_near_full_percent": _is_int(1, 99),
+    "export_warn_records": _is_int(1, 1 << 30),
+    "training": _one_of(True, False),
+    "pins": _is_table,
+    "operators": _is_table,
+    "pin_failures": _is_table,
+}
+
+
+def valid(name, value):
+    """Whether `value` may stand for setting `name`; names we do not know pass."""
+    check = _CHECKS.get(name)
+    return check is None or check(value)
 
 
 class Settings:
@@ -25,6 +99,7 @@ class Settings:
         self.path = path
         self.changes = self._load()
         self.values = {}
+        self.rejected = []
         self._merge()
 
     def get(self, name, default=None):
@@ -39,7 +114,11 @@ class Settings:
         self.update({name: value})
 
     def update(self, changes):
-        """Several settings in one write."""
+        """Several settings in one write; raises ValueError for a value that
+        cannot stand for its setting, and then changes nothing."""
+        for name in changes:
+            if not valid(name, changes[name]):
+                raise ValueError("bad value for %s" % name)
         for name in changes:
             value = changes[name]
             if name in self.base and self.base[name] == value:
@@ -52,10 +131,13 @@ class Settings:
     def _merge(self):
         # In place, so every holder of `values` sees the change.
         self.values.clear()
-        for name in self.base:
-            self.values[name] = self.base[name]
-        for name in self.changes:
-            self.values[name] = self.changes[name]
+        del self.rejected[:]
+        for layer in (self.base, self.changes):
+            for name in layer:
+                if valid(name, layer[name]):
+                    self.values[name] = layer[name]
+                elif name not in self.rejected:
+                    self.rejected.append(name)
 
     def _load(self):
         if self.path is None:

@@ -38,3 +38,24 @@ def test_truncated_payload_is_refused():
         except ValueError:
             continue
         raise AssertionError("a payload cut at %d decoded" % cut)
+
+
+def test_fields_that_do_not_fit_are_refused_not_wrapped():
+    for field, value in (("batch", 65536), ("operator", 256), ("timestamp", -1),
+                         ("refers_to", 1 << 32), ("amount", 1 << 63), ("kind", 300),
+                         ("currency", "人民币"), ("currency", "EURO"), ("currency", "eur")):
+        record = Record(SALE, amount=100)
+        setattr(record, field, value)
+        try:
+            record.encode()
+        except ValueError:
+            continue
+        raise AssertionError("%s=%r was encoded" % (field, value))
+
+
+def test_money_is_never_a_float():
+    try:
+        Record(SALE, amount=12.5).encode()
+    except ValueError:
+        return
+    raise AssertionError("a float amount was encoded")
