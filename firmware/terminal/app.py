@@ -495,6 +495,9 @@ class Terminal:
         return job
 
     def _slip(self, record, copy_label, reprint):
+        # TODO: the header (merchant name and number) comes from the settings
+        # in force now, so a reprint after the admin changed them differs from
+        # the original there; journalling the header per batch would pin it.
         return build_slip(record, self.settings.values, self.printer.profile, self.encoder,
                           copy_label=copy_label, reprint=reprint)
 
