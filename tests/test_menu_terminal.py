@@ -109,7 +109,7 @@ def test_sale_void_settlement_and_its_reprint_print_what_they_say(tmp_path):
                                 ? 12.50
         #                       ? VOIDED #000001
                                 ? SLIP #000003
-        # #                     ? ALREADY VOIDED
+        # 1 #                   ? ALREADY VOIDED
         # C 2                   ? SETTLE 000001?
                                 ? NET
                                 ? 8.01

@@ -237,15 +237,6 @@ class Menu:
             self.terminal.set_pin_failures(role, failures)
 
 
-def __getattr__(name):
-    # The date helpers moved to menu_screens with the screens that use them;
-    # reaching them through this module loads it.
-    if name == "_date_time" or name == "_day_number":
-        from terminal import menu_screens
-        return getattr(menu_screens, name)
-    raise AttributeError(name)
-
-
 # --- idle ---
 #
 # Each screen answers three things (see menu_entry._Screen): key(menu, key),
@@ -269,8 +260,19 @@ class _Idle(_Screen):
 
 def _open_transactions(menu):
     # Loaded only now: the idle screen and a sale never pay for the rest.
-    from terminal import menu_records
-    menu_records.open_menu(menu)
+    menu_records = load_menu(menu, "menu_records")
+    if menu_records is not None:
+        menu_records.open_menu(menu)
+
+
+def load_menu(menu, name):
+    """The module of a deeper menu, imported now; None, with a notice on the
+    screen, when the heap has no room for it at the moment."""
+    try:
+        return getattr(__import__("terminal." + name), name)
+    except MemoryError:
+        menu._notice("LOW MEMORY", "TRY AGAIN")
+        return None
 
 
 # --- sale ---

@@ -74,6 +74,10 @@ class _DigitEntry(_Screen):
         elif key == KEY_ENTER:
             self._enter(menu)
 
+    def clear(self):
+        self.digits = ""
+        self.note = None
+
     def _type(self, key):
         if key != KEY_POINT and len(self.digits) < self.max_digits:
             self.digits += key

@@ -6,13 +6,13 @@
 
 from micropython import const
 
-from terminal.menu import TerminalError
+from terminal.menu import TerminalError, load_menu
 from terminal.menu_entry import (KEY_CANCEL, KEY_ENTER, KEY_POINT, _AmountEntry, _Screen,
                                  _spread)
 from terminal.menu_screens import (_Confirm, _DateEntry, _Options, _ask_voucher, _date_time,
                                    _net_line, _record_line)
 from terminal.money import format_cents
-from terminal.record import KIND_NAMES, REFUND, SALE, TRAINING_SALE, VOID
+from terminal.record import KIND_NAMES, REFUND, SALE, SETTLEMENT, TRAINING_SALE, VOID
 
 # Kinds whose slip the reprint menus print again; a reprint event or a clock
 # change has no slip, and a settlement's reprint is a supervisor's business.
@@ -88,8 +88,9 @@ def _open_supervisor(menu):
 
 
 def _push_supervisor_menu(menu):
-    from terminal import menu_supervisor
-    menu_supervisor.open_menu(menu)
+    menu_supervisor = load_menu(menu, "menu_supervisor")
+    if menu_supervisor is not None:
+        menu_supervisor.open_menu(menu)
 
 
 def _open_admin(menu):
@@ -97,8 +98,9 @@ def _open_admin(menu):
 
 
 def _push_admin_menu(menu):
-    from terminal import menu_admin
-    menu_admin.open_menu(menu)
+    menu_admin = load_menu(menu, "menu_admin")
+    if menu_admin is not None:
+        menu_admin.open_menu(menu)
 
 
 # --- searches ---
@@ -258,6 +260,10 @@ class _ResultList(_Screen):
 # --- reprints ---
 
 def _open_preview(menu, record):
+    if record.kind == SETTLEMENT:
+        # Settlement slips are the supervisor's to reprint.
+        menu._notice("#%06d SETTLE" % record.voucher, "SUPERVISOR MENU")
+        return
     if record.kind not in _SLIP_KINDS:
         menu._notice("NO SLIP", "#%06d %s" % (record.voucher,
                                               KIND_NAMES.get(record.kind, "?")))

@@ -8,6 +8,7 @@ from micropython import const
 from terminal.menu import TerminalError
 from terminal.menu_entry import KEY_CANCEL, KEY_ENTER, KEY_POINT, _DigitEntry, _Screen, _spread
 from terminal.money import format_cents
+from terminal.query import day_number
 from terminal.record import KIND_NAMES, METHOD_NAMES
 
 _VOUCHER_MAX_DIGITS = const(9)
@@ -63,6 +64,12 @@ class _Confirm(_Screen):
             except TerminalError as error:
                 menu._notice(self.refused, str(error))
                 return
+
+            # Done: the entry the outcome returns to starts empty, so the next
+            # number typed there is not added to this one.
+            beneath = menu._stack[-1]
+            if isinstance(beneath, _DigitEntry):
+                beneath.clear()
             top, bottom = self.outcome(menu, result)
             menu._notice(top, bottom)
 
@@ -144,28 +151,10 @@ def _net_line(totals, width):
 
 def _day_number(digits):
     """Days since 1970-01-01 for "YYYYMMDD", or None for no such date."""
-    if len(digits) != 8:
+    try:
+        return day_number(digits)
+    except ValueError:
         return None
-    year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:])
-    if not 1970 <= year <= 2105 or not 1 <= month <= 12 or day < 1:
-        return None
-    if month == 2:
-        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-        days_in_month = 29 if leap else 28
-    elif month in (4, 6, 9, 11):
-        days_in_month = 30
-    else:
-        days_in_month = 31
-    if day > days_in_month:
-        return None
-
-    # The inverse of _date_time's reckoning, from a year starting in March.
-    year -= 1 if month <= 2 else 0
-    era = year // 400
-    year_of_era = year - era * 400
-    day_of_year = (153 * (month - 3 if month > 2 else month + 9) + 2) // 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146097 + day_of_era - 719468
 
 
 def _date_time(timestamp):

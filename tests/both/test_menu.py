@@ -534,7 +534,7 @@ def test_find_by_time_refuses_wrong_dates_and_a_backward_range():
 
 
 def test_day_numbers_round_trip_through_dates():
-    from terminal.menu import _date_time, _day_number
+    from terminal.menu_screens import _date_time, _day_number
 
     for day in range(0, 49000, 7):  # to 2104, inside the years a date may take
         text = _date_time(day * 86400 + 3600)
@@ -615,6 +615,18 @@ def supervised(*amounts):
     return terminal
 
 
+def test_an_entry_starts_empty_once_its_action_is_done():
+    terminal = supervised(500, 1250)
+    menu = play("""
+        B 0000 # 7 0000 # 1 ? VOID VOUCHER NO.
+        2 # #               ? VOIDED #000002
+        #                   ? VOID VOUCHER NO.
+        """, terminal)
+    assert "2" not in menu.lines[1]
+    menu.press("1")
+    assert menu.lines[1].strip().endswith("1") and "21" not in menu.lines[1]
+
+
 def test_void_a_sale_once():
     terminal = supervised(500, 1250)
     play("""
@@ -627,7 +639,8 @@ def test_void_a_sale_once():
         C                   ? VOID VOUCHER NO.
         #  #                ? VOIDED #000002
                             ? SLIP #000003
-        # #                 ? CANNOT VOID          ; the entry still holds 2
+        #                   ? VOID VOUCHER NO.     ; empty again after a void
+        2 #                 ? CANNOT VOID
                             ? ALREADY VOIDED
         # D 3 #             ? CANNOT VOID          ; #3 is the void itself
                             ? ONLY SALES
