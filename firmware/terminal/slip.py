@@ -21,6 +21,7 @@ _LABELS = {
     "operator": ("操作员", "OPERATOR"),
     "batch": ("批次号", "BATCH NO."),
     "voucher": ("凭证号", "VOUCHER NO."),
+    "original": ("原凭证号", "ORIG. VOUCHER"),
     "date_time": ("日期时间", "DATE/TIME"),
     "kind": ("交易类型", "TYPE"),
     "method": ("支付方式", "METHOD"),
@@ -351,6 +352,9 @@ class _Slip:
         self.pair(self.label("operator"), "%02d" % record.operator)
         self.pair(self.label("batch"), "%06d" % record.batch)
         self.pair(self.label("voucher"), "%06d" % record.voucher)
+        if record.refers_to and record.kind in (VOID, REFUND):
+            # A void or refund names the sale it takes back.
+            self.pair(self.label("original"), "%06d" % record.refers_to)
         self.pair(self.label("date_time"), format_time(record.timestamp))
         if not record.clock_valid:
             builder.align("right").text("(" + self.label("clock_not_set") + ")").align("left")

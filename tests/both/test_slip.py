@@ -114,6 +114,14 @@ def test_refund_shows_a_negative_amount_and_cash_has_no_signature():
     assert b"SIGNATURE" not in slip and b"****" not in slip
 
 
+def test_a_void_names_the_sale_it_takes_back():
+    void = card_sale(voucher=9, kind=VOID, method=CASH, card_last4="", refers_to=7)
+    slip = build_slip(void, SETTINGS, get_profile("adafruit"), TextEncoder())
+    assert b"ORIG. VOUCHER" in slip and b"000007" in slip
+    sale = build_slip(card_sale(), SETTINGS, get_profile("adafruit"), TextEncoder())
+    assert b"ORIG. VOUCHER" not in sale
+
+
 def test_training_slip_says_so_plainly():
     training = card_sale(kind=TRAINING_SALE)
     slip = build_slip(training, SETTINGS, get_profile("adafruit"), TextEncoder())
