@@ -78,3 +78,27 @@ def test_card_numbers_and_huge_amounts_never_reach_the_journal():
 
     # Short numbers in a reference are fine: a table, an order number.
     assert terminal.ring_sale(100, CASH, "", "table 12 order 3345").voucher == 1
+
+
+def test_a_full_journal_refuses_sales_but_still_finds_and_reprints():
+    journal = Journal(NorFlash(sector_count=3))
+    journal.mount()
+    terminal = terminal_on(journal)
+    sold = []
+    with pytest.raises(TerminalError, match="JOURNAL FULL"):
+        for _ in range(1000):
+            sold.append(terminal.ring_sale(100 + len(sold), CASH))
+    assert len(sold) > 10
+
+    # Search and reprint keep working; the reprint prints though its event has no room.
+    first = sold[0]
+    assert [record.voucher for record in terminal.search(amount_cents=first.amount)] == [
+        first.voucher]
+    event = terminal.reprint(first.voucher)
+    assert event.voucher == 0
+    now = 0
+    while terminal.printer.busy and now < 10 ** 7:
+        terminal.printer.pump(now)
+        now += 5
+    last = terminal.printer.uart.slips()[-1].text
+    assert "REPRINT" in last and "%06d" % first.voucher in last

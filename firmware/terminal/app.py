@@ -445,11 +445,19 @@ class Terminal:
                 yield found
 
     def _reprint_event(self, original, reference=""):
+        """The REPRINT record of `original`, journalled when there is room.
+
+        A full journal refuses new sales but never a reprint: the slip is still
+        printed, and its event, which has no place, keeps voucher 0.
+        """
         event = rec.Record(
             rec.REPRINT, operator=self.operator, batch=self.batch,
             timestamp=self.clock.now(), clock_valid=self.clock.valid(),
             refers_to=original.voucher, currency=original.currency, reference=reference)
-        self._commit(event)
+        try:
+            self._commit(event)
+        except TerminalError:  # JOURNAL FULL
+            pass
         return event
 
     def _currency(self):
@@ -471,14 +479,10 @@ class Terminal:
         again whole, marked as a reprint, and the journal records that the
         first print was incomplete."""
         def again():
-            try:
-                event = self._reprint_event(record, reference=_FIRST_PRINT_INCOMPLETE)
-                when, clock_valid = event.timestamp, event.clock_valid
-            except TerminalError:
-                # The journal is full: the customer still gets a whole slip.
-                when, clock_valid = self.clock.now(), self.clock.valid()
-            count = self.reprint_count(record.voucher)
-            return self._with_density(self._slip(record, copy_label, (count, when, clock_valid)))
+            event = self._reprint_event(record, reference=_FIRST_PRINT_INCOMPLETE)
+            count = self.reprint_count(record.voucher) + (0 if event.voucher else 1)
+            reprint = (count, event.timestamp, event.clock_valid)
+            return self._with_density(self._slip(record, copy_label, reprint))
 
         self.printer.submit(self._with_density(self._slip(record, copy_label, reprint)), again)
 
