@@ -1,6 +1,7 @@
 # `reslip find`: the PC-side record query over the SQLite store.
 import calendar
 import os
+import re
 import subprocess
 import sys
 import time
@@ -87,6 +88,26 @@ def test_bad_times_and_amounts_say_how_to_write_them():
     with pytest.raises(ValueError, match="12.50"):
         find.parse_amount_range("12,50")
     assert find.parse_time("2026-03-31 14:05", end_of_range=True) == utc("2026-03-31 14:05:59")
+
+
+@pytest.mark.parametrize("text, says", [
+    ("-5", "cannot be negative; for 'up to 5' write ..5"),
+    ("-5..10", "cannot be negative"),
+    ("10..-5", "cannot be negative"),
+    ("20..10", "runs backwards; write 10..20"),
+    ("20-10", "runs backwards"),
+    ("..", "give at least one end"),
+    ("", "is not an amount"),
+])
+def test_negative_amounts_reversed_and_empty_ranges_are_refused(text, says):
+    with pytest.raises(ValueError, match=re.escape(says)):
+        find.parse_amount_range(text)
+
+
+def test_a_range_of_one_amount_and_open_ends_still_parse():
+    assert find.parse_amount_range("5..5") == (500, 500)
+    assert find.parse_amount_range(" 10 .. 20 ") == (1000, 2000)
+    assert find.parse_amount_range("0..") == (0, None)
 
 
 def test_table_shows_masked_card_and_chinese_aligned(store_path):

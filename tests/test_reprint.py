@@ -55,6 +55,7 @@ def test_png_and_pdf_are_58mm_and_reprints_are_counted(store_path, tmp_path):
     first = reprint.reprint(store_path, 7, terminal="T1", png=png, pdf=pdf, now=NOW)
     second = reprint.reprint(store_path, 7, terminal="T1", png=png, now=NOW + 60)
     assert (first.count, second.count) == (2, 3)
+    assert (first.pc_count, second.pc_count) == (1, 2)
     with Store(store_path) as store:
         assert store.pc_reprint_count("T1", 7) == 2
 
@@ -166,7 +167,14 @@ def test_cli_reprint_and_its_errors(store_path, tmp_path):
                           "--db", store_path, "--png", png], capture_output=True, text=True,
                          timeout=60)
     assert run.returncode == 0, run.stderr
-    assert "reprint #2 of voucher 000007" in run.stdout and os.path.getsize(png) > 0
+    # The terminal's reprint (pulled) and this PC's are counted apart.
+    assert run.stdout.startswith("PC reprint #1 of voucher 000007 (terminal T1) sent to ")
+    assert "the slip is marked reprint #2 (1 made on the terminal" in run.stdout
+    assert os.path.getsize(png) > 0
+
+    help_text = subprocess.run([sys.executable, "-m", "reslip.cli", "reprint", "--help"],
+                               capture_output=True, text=True, timeout=60).stdout
+    assert "apart from the terminal's own reprint count" in " ".join(help_text.split())
 
     run = subprocess.run([sys.executable, "-m", "reslip.cli", "reprint", "7", "--terminal", "T1",
                           "--db", store_path, "--serial", "/dev/no-such-adapter"],

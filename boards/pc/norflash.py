@@ -102,6 +102,16 @@ class NorFlash:
                 file.write(self._erased_sector)
             file.close()
             file = open(path, "r+b")
+
+        # A file of another size is another part's, or one cut short: reading
+        # past its end would leave stale bytes in the caller's buffer. It holds
+        # a merchant's journal, so it is refused, never resized.
+        size = file.seek(0, 2)
+        if size != self.size:
+            file.close()
+            raise ValueError("flash file %s is %d bytes, not %d (%d sectors of %d); restore "
+                             "it or move it away" % (path, size, self.size, self.sector_count,
+                                                      self.sector_size))
         return file
 
     def close(self):
@@ -123,7 +133,10 @@ class NorFlash:
         if self._file is None:
             return bytes(self._memory[address:address + length])
         self._file.seek(address)
-        return self._file.read(length)
+        data = self._file.read(length)
+        if len(data) != length:
+            raise OSError(5)  # EIO: the file was cut short under us
+        return data
 
     def _load_into(self, address, buf):
         # Straight into the caller's buffer, as a real part does: a read
@@ -132,7 +145,8 @@ class NorFlash:
             buf[:] = memoryview(self._memory)[address:address + len(buf)]
             return
         self._file.seek(address)
-        self._file.readinto(buf)
+        if self._file.readinto(buf) != len(buf):
+            raise OSError(5)  # EIO: the file was cut short under us
 
     def _store(self, address, data):
         if self._file is None:

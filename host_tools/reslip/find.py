@@ -51,20 +51,33 @@ def parse_time(text, end_of_range=False):
 
 def parse_amount_range(text):
     """(min cents, max cents) from '12.50' (exact) or '10..20' / '10-20' (inclusive);
-    one side of a range may be left open: '100..' or '..5'."""
+    one side of a range may be left open: '100..' or '..5'. Raises ValueError
+    for a negative amount, a range with no end given and a range that runs
+    backwards."""
     text = text.strip()
+    if text.startswith("-"):
+        # Read as a range, '-5' would quietly mean "up to 5".
+        raise ValueError("%r: an amount cannot be negative; for 'up to 5' write ..5" % text)
     for separator in ("..", "-"):
         if separator in text:
-            low, high = text.split(separator, 1)
-            return (_cents(low) if low.strip() else None,
-                    _cents(high) if high.strip() else None)
+            low, high = (side.strip() for side in text.split(separator, 1))
+            if not low and not high:
+                raise ValueError("%r: give at least one end of the range, e.g. 10..20" % text)
+            amount_min = _cents(low) if low else None
+            amount_max = _cents(high) if high else None
+            if amount_min is not None and amount_max is not None and amount_max < amount_min:
+                raise ValueError("the range %s runs backwards; write %s..%s"
+                                 % (text, high, low))
+            return amount_min, amount_max
     cents = _cents(text)
     return cents, cents
 
 
 def _cents(text):
+    if text.startswith("-"):
+        raise ValueError("%r: an amount cannot be negative" % text)
     try:
-        return parse_amount(text.strip())
+        return parse_amount(text)
     except ValueError as error:
         raise ValueError("%r is not an amount (%s); write 12.50 or 10..20" % (text, error))
 

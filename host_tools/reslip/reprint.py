@@ -5,8 +5,14 @@ the record as the store holds it, marked as a reprint with its count and time,
 so it reads exactly as a reprint made on the keypad would. It goes to a PNG or
 a PDF 58 mm wide, to a system printer through `lp`, or to a TTL thermal
 printer on a USB serial adapter, driven by the firmware's own printer driver
-(terminal.escpos.Printer) with the pyserial port as its UART. Every reprint
-made here is counted in the store, so the next one carries the next number.
+(terminal.escpos.Printer) with the pyserial port as its UART.
+
+Every reprint made here is counted in the PC's store (table pc_reprints), so
+the next one carries the next number. That count stays apart from the
+terminal's own: a PC reprint cannot reach the terminal's journal, so the
+terminal, which asks for the supervisor once a slip's free reprints are used,
+never sees it. The number printed on the slip adds both: the terminal's reprints as
+last pulled and this PC's.
 """
 
 import collections
@@ -35,9 +41,11 @@ class ReprintError(ReslipError):
     pass
 
 
-# What build_reprint made: count is this reprint's number (1 for the first).
+# What build_reprint made: count is this reprint's number on the slip (1 for
+# the first, the terminal's pulled reprints included); pc_count its number
+# among the reprints made from this PC's store.
 Reprint = collections.namedtuple("Reprint", ("terminal", "record", "data", "count", "when",
-                                             "settings"))
+                                             "settings", "pc_count"))
 
 
 def load_settings(board="unix", config_path=None, **overrides):
@@ -90,9 +98,10 @@ def build_reprint(store, voucher, terminal, settings, now=None, copy_label="MERC
     settings = dict(settings, terminal_no=terminal)
     when = int(time.time()) if now is None else int(now)
     count = store.reprint_count(terminal, voucher) + 1
+    pc_count = store.pc_reprint_count(terminal, voucher) + 1
     data = build_slip(record, settings, profile, _encoder(settings, profile),
                       copy_label=copy_label, reprint=(count, when))
-    return Reprint(terminal, record, data, count, when, settings)
+    return Reprint(terminal, record, data, count, when, settings, pc_count)
 
 
 def _encoder(settings, profile):

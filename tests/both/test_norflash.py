@@ -155,3 +155,41 @@ def test_reads_land_in_part_of_a_larger_buffer_in_ram_and_in_a_file():
         assert buffer == b"\xaa\xaa\xff\x12\x34\x56\xaa\xaa"
         assert flash.bytes_read == 4
         flash.close()
+
+
+def _error_of(action):
+    try:
+        action()
+    except (OSError, ValueError) as error:
+        return error
+    return None
+
+
+def test_flash_file_of_another_size_is_refused_and_left_as_it_is():
+    for size in (256 * 4 - 100, 256 * 5, 0):
+        path = scratch_path("wrong-size.bin")
+        with open(path, "wb") as file:
+            file.write(b"\x00" * size)
+
+        error = _error_of(lambda: NorFlash(path, sector_size=256, sector_count=4))
+        assert error is not None
+        message = str(error)
+        assert path in message and ("%d bytes" % size) in message and "1024" in message
+
+        # The file is the merchant's journal: not resized, not rewritten.
+        with open(path, "rb") as file:
+            assert file.read() == b"\x00" * size
+
+
+def test_flash_file_cut_short_while_open_fails_the_read():
+    path = scratch_path("cut-short.bin")
+    flash = NorFlash(path, sector_size=256, sector_count=4)
+    flash.writeblocks(3, b"old", 0)
+    flash.ioctl(3, 0)
+    with open(path, "wb") as file:
+        file.write(b"\xff" * 256)
+
+    buffer = bytearray(b"stale")
+    assert _error_of(lambda: flash.readblocks(3, buffer, 0)) is not None
+    assert _error_of(lambda: flash.writeblocks(3, b"\x00", 10)) is not None
+    flash.close()
