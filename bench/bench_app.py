@@ -26,7 +26,7 @@ _BAR_KB = 64
 
 def session_completes(box, heap_kb, work):
     """Boots the deployed app with `heap_kb` of heap; True if the whole session ran."""
-    for name in ("keys", "screen.txt", "printer.bin"):
+    for name in ("keys", "keys.taken", "screen.txt", "printer.bin"):
         path = os.path.join(box, name)
         if os.path.exists(path):
             os.remove(path)

@@ -51,12 +51,22 @@ class Clock:
 
 
 class FileKeypad:
-    """Keys appended to a file; only those written after power-on count."""
+    """Keys appended to a file.
+
+    How far the keys were taken is kept beside them, so keys typed while the
+    app starts or restarts (after a deploy, say) are taken once it is up, not
+    lost: a keypad with a buffer.
+    """
 
     def __init__(self, path):
         self.path = path
-        self.offset = self._size()
+        self.taken_path = path + ".taken"
         self.pending = b""
+        try:
+            with open(self.taken_path) as file:
+                self.offset = int(file.read())
+        except (OSError, ValueError):
+            self.offset = 0
 
     def _size(self):
         try:
@@ -65,11 +75,16 @@ class FileKeypad:
             return 0
 
     def scan(self, now_ms):
-        if not self.pending and self._size() > self.offset:
+        size = self._size()
+        if size < self.offset:
+            self.offset = 0  # the file was emptied or made anew
+        if not self.pending and size > self.offset:
             with open(self.path, "rb") as file:
                 file.seek(self.offset)
                 self.pending = file.read(64)
             self.offset += len(self.pending)
+            with open(self.taken_path, "w") as file:
+                file.write(str(self.offset))
         if not self.pending:
             return None
         key = chr(self.pending[0])

@@ -5,6 +5,7 @@ A box is a folder:
     fs/           the board's own filesystem (the unix port's working folder)
     flash.bin     the journal's flash region, an emulated NOR flash
     keys          the keypad: key characters appended here reach the board
+    keys.taken    how far the board has read them
     screen.txt    what the board's screen shows now
     printer.bin   every byte the board sent to its printer
     box.json      the running box: process ids and the serial port to use
