@@ -97,14 +97,13 @@ class Record:
             raise ValueError("reference longer than %d bytes" % _REFERENCE_MAX)
         if len(currency) != 3 or not _all_letters(currency):
             raise ValueError("currency is a 3-letter code")
-        for name, value, low, high in (
-                ("kind", self.kind, 0, 0xFF), ("method", self.method, 0, 0xFF),
-                ("operator", self.operator, 0, 0xFF), ("batch", self.batch, 0, 0xFFFF),
-                ("timestamp", self.timestamp, 0, 0xFFFFFFFF),
-                ("refers_to", self.refers_to, 0, 0xFFFFFFFF),
-                ("amount", self.amount, -(1 << 63), (1 << 63) - 1)):
-            if type(value) is not int or not low <= value <= high:
-                raise ValueError("%s out of range" % name)
+        _check_field("kind", self.kind, 0, 0xFF)
+        _check_field("method", self.method, 0, 0xFF)
+        _check_field("operator", self.operator, 0, 0xFF)
+        _check_field("batch", self.batch, 0, 0xFFFF)
+        _check_field("timestamp", self.timestamp, 0, _U32_MAX)
+        _check_field("refers_to", self.refers_to, 0, _U32_MAX)
+        _check_field("amount", self.amount, _I64_MIN, _I64_MAX)
         flags = FLAG_CLOCK_VALID if self.clock_valid else 0
         fixed = struct.pack(
             _FIXED, _FORMAT_VERSION, self.kind, self.method, self.operator, flags,
@@ -142,6 +141,18 @@ def _take_counted(payload, at):
     if end > len(payload):
         raise ValueError("record payload cut short")
     return bytes(payload[at + 1:end]), end
+
+
+# Limits of the wider fields, made once: on a 32-bit board they are long
+# integers, which the hot path should not build again for every record.
+_U32_MAX = 0xFFFFFFFF
+_I64_MAX = (1 << 63) - 1
+_I64_MIN = -(1 << 63)
+
+
+def _check_field(name, value, low, high):
+    if type(value) is not int or not low <= value <= high:
+        raise ValueError("%s out of range" % name)
 
 
 def _all_letters(raw):
