@@ -10,26 +10,13 @@ import os
 import time
 
 from norflash import NorFlash
+from offset_clock import OffsetClock
 
 from reslip.printer_emu import PrinterEmulator
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _SECTOR_SIZE = 4096
 _SECTOR_COUNT = 256
-
-
-class Clock:
-    def __init__(self):
-        self.offset = 0
-
-    def now(self):
-        return int(time.time()) + self.offset
-
-    def valid(self):
-        return True
-
-    def set(self, unix_seconds):
-        self.offset = unix_seconds - int(time.time())
 
 
 class QueuedKeypad:
@@ -57,7 +44,7 @@ class Board:
         self.emulator = PrinterEmulator()
         self.printer_uart = self.emulator
         self.console = None
-        self.clock = Clock()
+        self.clock = OffsetClock(os.path.join(state_dir, "clock-offset"))
         with open(os.path.join(_HERE, "config.json"), encoding="utf-8") as file:
             self.settings = json.load(file)
         self.settings_path = os.path.join(state_dir, "settings.json")

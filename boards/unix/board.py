@@ -9,45 +9,17 @@ import json
 import os
 import select
 import sys
-import time
 
 from micropython import const
 
 from norflash import NorFlash
+from offset_clock import OffsetClock
 from terminal.link import PollingReader, PollingWriter
 
 _SECTOR_SIZE = const(4096)
 _SECTOR_COUNT = const(256)
 
 BOX = os.getenv("RESLIP_BOX") or ".."
-
-
-class Clock:
-    """The PC's clock, moved by however much the terminal was set.
-
-    The unix port cannot set the PC's clock, so the difference is kept in a
-    file of the box, as a battery-backed clock would keep its time.
-    """
-
-    def __init__(self, path):
-        self.path = path
-        self.offset = 0
-        try:
-            with open(path) as file:
-                self.offset = int(file.read())
-        except (OSError, ValueError):
-            pass
-
-    def now(self):
-        return int(time.time()) + self.offset
-
-    def valid(self):
-        return True
-
-    def set(self, unix_seconds):
-        self.offset = unix_seconds - int(time.time())
-        with open(self.path, "w") as file:
-            file.write(str(self.offset))
 
 
 class FileKeypad:
@@ -142,7 +114,7 @@ class Board:
         self.console = (PollingReader(sys.stdin.buffer), PollingWriter(sys.stdout.buffer))
         self._input = select.poll()
         self._input.register(sys.stdin, select.POLLIN)
-        self.clock = Clock(BOX + "/clock-offset")
+        self.clock = OffsetClock(BOX + "/clock-offset")
         with open("config.json") as file:
             self.settings = json.load(file)
         # Changes made at the terminal, at the filesystem's root: outside the

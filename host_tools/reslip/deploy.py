@@ -39,7 +39,7 @@ BOARDS = os.path.join(ROOT, "boards")
 _HOST_ONLY = {"_cpython.py"}
 
 # Board folders, and the PC-board modules each one needs beside the firmware.
-_BOARD_EXTRAS = {"unix": ["pc/norflash.py"], "pico": []}
+_BOARD_EXTRAS = {"unix": ["pc/norflash.py", "pc/offset_clock.py"], "pico": []}
 
 # What `sys.platform` says on each board that can be flashed.
 _BOARD_PLATFORMS = {"unix": "linux", "pico": "rp2"}
