@@ -20,6 +20,8 @@ from reslip.errors import ReslipError
 from reslip.pull import PullError, pull
 from reslip.store import Store
 
+from pty_printer import PrinterOnPty
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FILLED = 300  # sales put in the journal before the keypad session
 SCREEN_WAIT_S = 15
@@ -176,35 +178,6 @@ def test_keypad_sales_pulled_found_and_reprinted(box, tmp_path):
     assert made.count == 2
     text = printer.emulator.slips()[0].text
     assert "REPRINT" in text and "#2" in text and "43.21" in text and "****9876" in text
-
-
-class PrinterOnPty:
-    """A thermal printer behind a USB serial adapter: the emulator on a pty's far end."""
-
-    def __init__(self):
-        from reslip.printer_emu import PrinterEmulator
-
-        self.master, self.slave = pty.openpty()
-        tty.setraw(self.slave)
-        self.path = os.ttyname(self.slave)
-        self.emulator = PrinterEmulator()
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        while not self.stop.is_set():
-            if select.select([self.master], [], [], 0.02)[0]:
-                self.emulator.write(os.read(self.master, 4096))
-                reply = self.emulator.read(64)
-                if reply:
-                    os.write(self.master, reply)
-
-    def close(self):
-        self.stop.set()
-        self.thread.join()
-        os.close(self.master)
-        os.close(self.slave)
 
 
 # -- a faulty wire between the PC and the board -----------------------------------

@@ -1,11 +1,8 @@
 # `reslip reprint`: a stored slip again, built by the firmware's own slip code,
 # to a picture, a PDF, lp, or a thermal printer on a serial port.
 import os
-import pty
 import subprocess
 import sys
-import threading
-import tty
 
 import pytest
 from PIL import Image
@@ -14,6 +11,8 @@ from reslip import reprint
 from reslip.printer_emu import PrinterEmulator
 from reslip.store import Store
 from terminal.record import CARD, REPRINT, SALE, Record
+
+from pty_printer import PrinterOnPty
 
 NOW = 1775000000
 SALE_RECORD = Record(SALE, amount=123456, method=CARD, operator=3, voucher=7,
@@ -102,37 +101,6 @@ def test_lp_gets_a_pdf(store_path, tmp_path, monkeypatch):
     reprint.reprint(store_path, 7, terminal="T1", lp="counter")
     assert "-d counter" in log.read_text()
     assert (tmp_path / "got.pdf").read_bytes().startswith(b"%PDF")
-
-
-class PrinterOnPty:
-    """A thermal printer at the far end of a pty, as behind a USB serial adapter."""
-
-    def __init__(self, paper_out=False):
-        self.master, slave = pty.openpty()
-        tty.setraw(slave)
-        self.path = os.ttyname(slave)
-        self.slave = slave
-        self.emulator = PrinterEmulator()
-        self.emulator.paper_out = paper_out
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        import select
-        while not self.stop.is_set():
-            ready, _, _ = select.select([self.master], [], [], 0.02)
-            if ready:
-                self.emulator.write(os.read(self.master, 4096))
-                reply = self.emulator.read(64)
-                if reply:
-                    os.write(self.master, reply)
-
-    def close(self):
-        self.stop.set()
-        self.thread.join()
-        os.close(self.master)
-        os.close(self.slave)
 
 
 def test_serial_printer_gets_the_slip_through_the_firmware_driver(store_path):
