@@ -8,6 +8,7 @@ store holds (count and CRCs).
 """
 
 import collections
+import termios
 import time
 
 import serial
@@ -61,7 +62,8 @@ def pull(port_path, db_path, csv_path=None, jsonl_path=None, timeout_s=1.0):
     of the whole store if asked. Returns a PullSummary; raises PullError."""
     try:
         port = serial.serial_for_url(port_path, baudrate=BAUD_RATE, timeout=_READ_TIMEOUT_S)
-    except (serial.SerialException, ValueError) as error:
+    except (serial.SerialException, ValueError, OSError, termios.error) as error:
+        # termios.error: a pseudo-terminal whose other end is already gone.
         raise PullError("cannot open %s: %s" % (port_path, error)) from None
     with port:
         return pull_over(port, db_path, csv_path, jsonl_path, timeout_s)

@@ -195,12 +195,15 @@ def print_to_serial(data, port_path, profile_name="qr204", baud=9600, timeout_s=
     """Prints on a TTL thermal printer behind a USB serial adapter with the
     firmware's driver: status asked first, bytes paced to the head. A fault
     (paper out) that lasts fault_timeout_s ends it with an error."""
+    import termios
+
     import serial
     from terminal.escpos import Printer, get_profile
 
     try:
         port = serial.serial_for_url(port_path, baudrate=baud, timeout=0)
-    except (serial.SerialException, ValueError) as error:
+    except (serial.SerialException, ValueError, OSError, termios.error) as error:
+        # termios.error: a pseudo-terminal whose other end is already gone.
         raise ReprintError("cannot open %s: %s; is the USB serial adapter plugged in?"
                            % (port_path, error)) from None
     with port:

@@ -1,6 +1,8 @@
 """`reslip sale`: what a cash register does: send one sale to the terminal,
 which records it in its journal and prints its slips like a keypad sale."""
 
+import termios
+
 import serial
 
 from terminal.record import CARD, CASH, QR
@@ -20,7 +22,8 @@ def record_sale(port_path, amount_cents, method="cash", card="", reference="", t
     _check_sale(amount_cents, method, card, reference)
     try:
         port = serial.serial_for_url(port_path, baudrate=_BAUD_RATE, timeout=_READ_TIMEOUT_S)
-    except (serial.SerialException, ValueError) as error:
+    except (serial.SerialException, ValueError, OSError, termios.error) as error:
+        # termios.error: a pseudo-terminal whose other end is already gone.
         raise ReslipError("cannot open %s: %s" % (port_path, error)) from None
     with port:
         try:
