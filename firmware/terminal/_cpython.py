@@ -20,12 +20,17 @@ def _kbd_intr(char):
     pass
 
 
-micropython = types.ModuleType("micropython")
-micropython.const = _const
-micropython.heap_lock = _heap_lock
-micropython.heap_unlock = _heap_unlock
-micropython.kbd_intr = _kbd_intr
-sys.modules.setdefault("micropython", micropython)
+# Adafruit Blinka installs a `micropython` module of its own for CPython, with
+# const() but not the rest; whichever module is there gets the missing names.
+try:
+    import micropython
+except ImportError:
+    micropython = types.ModuleType("micropython")
+    sys.modules["micropython"] = micropython
+for _name, _value in (("const", _const), ("heap_lock", _heap_lock),
+                      ("heap_unlock", _heap_unlock), ("kbd_intr", _kbd_intr)):
+    if not hasattr(micropython, _name):
+        setattr(micropython, _name, _value)
 
 _TICKS_PERIOD = 1 << 30
 
