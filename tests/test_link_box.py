@@ -4,7 +4,6 @@
 # that injects junk, flipped bits, cuts and a stalled reader.
 import os
 import pty
-import random
 import select
 import shutil
 import signal
@@ -21,6 +20,7 @@ from reslip.pull import PullError, pull
 from reslip.store import Store
 
 from pty_printer import PrinterOnPty
+from wire_faults import line_noise
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FILLED = 300  # sales put in the journal before the keypad session
@@ -257,35 +257,9 @@ def _write_all(fd, data):
             select.select([], [fd], [], 0.05)
 
 
-def line_noise(seed, rate):
-    """Junk before a chunk, one flipped bit, or a chunk cut short, each at `rate`."""
-    chooser = random.Random(seed)
-
-    def damage(chunk, direction):
-        roll = chooser.random()
-        if roll < 3 * rate:
-            damage.damaged += 1
-        if roll < rate:
-            chunk = bytearray(chunk)
-            bit = chooser.randrange(len(chunk) * 8)
-            chunk[bit // 8] ^= 1 << (bit % 8)
-            return bytes(chunk)
-        if roll < 2 * rate:
-            junk = bytes(chooser.randrange(256) for _ in range(chooser.randrange(1, 16)))
-            # To the board, junk holds no Ctrl-C (that stops the app) and no ">".
-            if direction == "out":
-                junk = junk.replace(b"\x03", b"").replace(b">", b"")
-            return junk + chunk
-        if roll < 3 * rate:
-            return chunk[:chooser.randrange(len(chunk))]
-        return chunk
-    damage.damaged = 0
-    return damage
-
-
 def test_pull_through_junk_flips_cuts_and_a_stall(box, tmp_path):
     db_path = str(tmp_path / "noisy.sqlite")
-    noise = line_noise(11, 0.15)
+    noise = line_noise(11, 0.15, kept_from_board=b"\x03>")
     wire = FaultyWire(box["port"], faults=noise)
     outcome = []
     try:

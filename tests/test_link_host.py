@@ -14,6 +14,8 @@ from terminal import link as wire
 from terminal.link import ServiceLink
 from terminal.record import CARD, CASH, SALE, Record
 
+from wire_faults import line_noise
+
 TIMEOUT_S = 0.02
 _PACKET = 4096
 
@@ -218,33 +220,10 @@ def test_no_terminal_app_reads_clearly():
         HostLink(DeadPort(), timeout_s=TIMEOUT_S, retries=2).identify()
 
 
-def _faults(seed, rate):
-    """Damage: a flipped bit, junk, or a chunk cut short, each at `rate` per chunk."""
-    chooser = random.Random(seed)
-
-    def damage(chunk, direction):
-        roll = chooser.random()
-        if roll < 3 * rate:
-            damage.count += 1
-        if roll < rate:
-            chunk = bytearray(chunk)
-            bit = chooser.randrange(len(chunk) * 8)
-            chunk[bit // 8] ^= 1 << (bit % 8)
-            return bytes(chunk)
-        if roll < 2 * rate:
-            junk = bytes(chooser.randrange(256) for _ in range(chooser.randrange(1, 20)))
-            return junk + chunk if direction == "in" else junk.replace(b">", b"") + chunk
-        if roll < 3 * rate:
-            return chunk[:chooser.randrange(len(chunk))]
-        return chunk
-    damage.count = 0
-    return damage
-
-
 @pytest.mark.parametrize("seed", range(6))
 def test_pull_through_junk_cuts_and_flipped_bits(seed):
     terminal = Terminal(sales_journal(400, seed))
-    damage = _faults(seed, 0.1)
+    damage = line_noise(seed, 0.1)
     host = HostLink(terminal.cable(damage=damage), timeout_s=TIMEOUT_S, retries=12)
 
     assert host.identify().count == 400
@@ -253,7 +232,7 @@ def test_pull_through_junk_cuts_and_flipped_bits(seed):
     assert [(r.voucher, r.payload) for r in pulled] == list(terminal.journal.records())
     count, chain = export_summary((r.voucher, r.payload) for r in pulled)
     assert host.confirm_export(1, 400, count, chain) == 400
-    assert damage.count >= 3
+    assert damage.damaged >= 3
     assert host.stats["resends"] + host.stats["naks"] + host.stats["skipped_bytes"] > 0
 
 
@@ -364,7 +343,7 @@ def _register(terminal):
 def test_register_sale_through_a_bad_cable_is_recorded_once(seed):
     terminal = Terminal(sales_journal(3))
     _register(terminal)
-    damage = _faults(seed, 0.1)
+    damage = line_noise(seed, 0.1)
     host = HostLink(terminal.cable(damage=damage), timeout_s=TIMEOUT_S, retries=12)
 
     vouchers = [host.record_sale(1000 + number, CARD, "6222 0212 3456 %04d" % number,

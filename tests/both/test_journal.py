@@ -2,6 +2,7 @@
 # recovery from torn records, interrupted erases and damaged bits.
 import struct
 
+from checks import raises
 from norflash import NorFlash, PowerCut
 from terminal.crc32 import crc32
 from terminal.journal import FORMAT_CONFIRMATION, Journal, JournalFull
@@ -33,14 +34,6 @@ def _all(journal, **options):
     return list(journal.records(**options))
 
 
-def _raises(error_type, action):
-    try:
-        action()
-    except error_type as error:
-        return error
-    return None
-
-
 def test_blank_flash_is_an_empty_journal():
     journal = _journal(_small_flash())
     assert journal.newest() == 0
@@ -69,7 +62,7 @@ def test_empty_payload_and_largest_payload():
     big = bytes(range(256)) * 2
     big = big[:journal.max_payload]
     assert journal.read(journal.append(big)) == big
-    assert _raises(ValueError, lambda: journal.append(big + b"x")) is not None
+    assert raises(ValueError, lambda: journal.append(big + b"x")) is not None
 
 
 def test_records_in_both_orders_and_from_a_start():
@@ -176,7 +169,7 @@ def test_torn_record_is_never_returned_and_the_next_append_goes_after_it():
             for number in range(5):
                 journal.append(_payload(number, 60))
             flash.cut_power_after(1)
-            assert _raises(PowerCut, lambda: journal.append(b"T" * 60)) is not None
+            assert raises(PowerCut, lambda: journal.append(b"T" * 60)) is not None
             flash.restore_power()
 
             again = _journal(flash)
@@ -235,7 +228,7 @@ def test_interrupted_erase_repairs_that_sector_alone():
     kept = _all(journal)
     erases = list(flash.erase_counts)
     flash.cut_power_after(1)
-    assert _raises(PowerCut, lambda: journal.append(b"E" * 30)) is not None
+    assert raises(PowerCut, lambda: journal.append(b"E" * 30)) is not None
     flash.restore_power()
     assert flash.erase_counts == erases
 
@@ -265,7 +258,7 @@ def test_payload_that_looks_like_headers_does_not_confuse_recovery():
         journal.append(tricky)
         journal.append(tricky)
         flash.cut_power_after(1)
-        _raises(PowerCut, lambda: journal.append(tricky))
+        raises(PowerCut, lambda: journal.append(tricky))
         flash.restore_power()
         again = _journal(flash)
         assert [item[0] for item in _all(again)] == [1, 2]
@@ -322,7 +315,7 @@ def test_export_mark_survives_remount_and_is_not_a_record():
     journal.mark_exported(7)
     journal.mark_exported(5)  # never moves back
     assert journal.exported_up_to() == 7
-    assert _raises(ValueError, lambda: journal.mark_exported(13)) is not None
+    assert raises(ValueError, lambda: journal.mark_exported(13)) is not None
     again = _journal(flash)
     assert again.exported_up_to() == 7
     assert [v for v, _ in again.records()] == list(range(1, 13))
@@ -349,14 +342,14 @@ def test_full_journal_refuses_then_accepts_after_export():
     warned_at = 0
     error = None
     while error is None:
-        error = _raises(JournalFull, lambda: journal.append(_payload(journal.newest())))
+        error = raises(JournalFull, lambda: journal.append(_payload(journal.newest())))
         if not warned_at and journal.near_full():
             warned_at = journal.newest()
     newest = journal.newest()
     assert "export" in str(error)
     assert 0 < warned_at < newest
     assert journal.read(1) == _payload(0) and journal.count == newest
-    assert _raises(JournalFull, lambda: journal.append(b"still full")) is not None
+    assert raises(JournalFull, lambda: journal.append(b"still full")) is not None
 
     journal.mark_exported(newest)
     assert not journal.near_full()
@@ -393,7 +386,7 @@ def test_used_and_capacity_bytes():
 def _fill_until_refused(journal):
     error = None
     while error is None:
-        error = _raises(JournalFull, lambda: journal.append(_payload(journal.newest())))
+        error = raises(JournalFull, lambda: journal.append(_payload(journal.newest())))
     return error
 
 
@@ -443,7 +436,7 @@ def test_refusing_policy_ignores_the_acknowledgement():
     journal = _journal(_small_flash(sector_count=4))
     _fill_until_refused(journal)
     assert journal.acknowledge_near_full() is True
-    error = _raises(JournalFull, lambda: journal.append(b"still refused"))
+    error = raises(JournalFull, lambda: journal.append(b"still refused"))
     assert "export" in str(error)
     assert journal.read(1) == _payload(0)
 
@@ -467,8 +460,8 @@ def test_format_needs_its_confirmation_and_keeps_numbering():
     for number in range(30):
         journal.append(_payload(number))
     flash.reset_counters()
-    assert _raises(ValueError, lambda: journal.format("yes")) is not None
-    assert _raises(ValueError, lambda: journal.format(True)) is not None
+    assert raises(ValueError, lambda: journal.format("yes")) is not None
+    assert raises(ValueError, lambda: journal.format(True)) is not None
     assert flash.erase_ops == 0 and journal.count == 30
 
     journal.format(FORMAT_CONFIRMATION)
@@ -486,7 +479,7 @@ def test_format_cut_at_every_erase_leaves_a_journal_that_mounts():
         journal = _journal(flash)
         kept = [(journal.append(_payload(number)), _payload(number)) for number in range(30)]
         flash.cut_power_after(cut)
-        _raises(PowerCut, lambda: journal.format(FORMAT_CONFIRMATION))
+        raises(PowerCut, lambda: journal.format(FORMAT_CONFIRMATION))
         flash.restore_power()
 
         again = _journal(flash)

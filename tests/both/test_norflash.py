@@ -1,4 +1,5 @@
 # The emulated NOR flash keeps the part's rules and fails the way it does.
+from checks import raises
 from norflash import FlashRuleError, NorFlash, PowerCut
 from scratch import scratch_path
 
@@ -7,14 +8,6 @@ def _read(flash, sector, offset, length):
     buf = bytearray(length)
     flash.readblocks(sector, buf, offset)
     return bytes(buf)
-
-
-def _raises(error_type, action):
-    try:
-        action()
-    except error_type:
-        return True
-    return False
 
 
 def test_new_flash_is_erased_and_reports_its_geometry():
@@ -31,8 +24,8 @@ def test_programming_clears_bits_and_never_sets_one():
     assert _read(flash, 1, 10, 2) == b"\xf0\x0f"
     flash.writeblocks(1, b"\x30", 10)
     assert _read(flash, 1, 10, 1) == b"\x30"
-    assert _raises(FlashRuleError, lambda: flash.writeblocks(1, b"\x38", 10))
-    assert _raises(OSError, lambda: flash.writeblocks(1, b"\xff\xff", 10))
+    assert raises(FlashRuleError, lambda: flash.writeblocks(1, b"\x38", 10))
+    assert raises(OSError, lambda: flash.writeblocks(1, b"\xff\xff", 10))
     assert _read(flash, 1, 10, 2) == b"\x30\x0f"
     assert flash.program_ops == 2
     assert flash.bytes_programmed == 3
@@ -40,21 +33,21 @@ def test_programming_clears_bits_and_never_sets_one():
 
 def test_write_without_offset_is_refused():
     flash = NorFlash(sector_size=256, sector_count=2)
-    assert _raises(FlashRuleError, lambda: flash.writeblocks(0, bytearray(256)))
+    assert raises(FlashRuleError, lambda: flash.writeblocks(0, bytearray(256)))
     assert _read(flash, 0, 0, 4) == b"\xff" * 4
 
 
 def test_program_unit_size_and_alignment_are_enforced():
     flash = NorFlash(sector_size=1024, sector_count=2, program_unit=256)
-    assert _raises(FlashRuleError, lambda: flash.writeblocks(0, bytes(256), 128))
-    assert _raises(FlashRuleError, lambda: flash.writeblocks(0, bytes(100), 0))
+    assert raises(FlashRuleError, lambda: flash.writeblocks(0, bytes(256), 128))
+    assert raises(FlashRuleError, lambda: flash.writeblocks(0, bytes(100), 0))
     flash.writeblocks(0, bytes(512), 256)
     assert _read(flash, 0, 256, 512) == bytes(512)
 
 
 def test_page_crossing_write_is_refused():
     flash = NorFlash(sector_size=1024, sector_count=2, page_size=256)
-    assert _raises(FlashRuleError, lambda: flash.writeblocks(0, bytes(10), 250))
+    assert raises(FlashRuleError, lambda: flash.writeblocks(0, bytes(10), 250))
     flash.writeblocks(0, bytes(6), 250)
     flash.writeblocks(0, bytes(4), 256)
     assert _read(flash, 0, 250, 10) == bytes(10)
@@ -72,8 +65,8 @@ def test_erase_restores_a_sector_and_is_counted():
 
 def test_out_of_range_access_is_refused():
     flash = NorFlash(sector_size=256, sector_count=2)
-    assert _raises(OSError, lambda: flash.readblocks(1, bytearray(8), 250))
-    assert _raises(OSError, lambda: flash.writeblocks(2, b"\x00", 0))
+    assert raises(OSError, lambda: flash.readblocks(1, bytearray(8), 250))
+    assert raises(OSError, lambda: flash.writeblocks(2, b"\x00", 0))
 
 
 def test_power_cut_tears_the_program_then_everything_fails():
@@ -81,9 +74,9 @@ def test_power_cut_tears_the_program_then_everything_fails():
     flash.writeblocks(0, bytes(16), 0)
     flash.cut_power_after(2)
     flash.writeblocks(0, bytes(16), 16)
-    assert _raises(PowerCut, lambda: flash.writeblocks(0, bytes(256), 32))
-    assert _raises(PowerCut, lambda: flash.readblocks(0, bytearray(4), 0))
-    assert _raises(PowerCut, lambda: flash.ioctl(6, 1))
+    assert raises(PowerCut, lambda: flash.writeblocks(0, bytes(256), 32))
+    assert raises(PowerCut, lambda: flash.readblocks(0, bytearray(4), 0))
+    assert raises(PowerCut, lambda: flash.ioctl(6, 1))
     flash.restore_power()
 
     # Units before the torn one are done, after it untouched, and the torn
@@ -106,7 +99,7 @@ def test_many_cuts_give_many_torn_states():
     for seed in range(1, 30):
         flash = NorFlash(sector_size=256, sector_count=1, seed=seed)
         flash.cut_power_after(1)
-        assert _raises(PowerCut, lambda: flash.writeblocks(0, bytes(64), 0))
+        assert raises(PowerCut, lambda: flash.writeblocks(0, bytes(64), 0))
         flash.restore_power()
         states.add(_read(flash, 0, 0, 64))
     assert len(states) > 20
@@ -116,7 +109,7 @@ def test_power_cut_in_an_erase_leaves_bits_between_old_and_erased():
     flash = NorFlash(sector_size=256, sector_count=2, seed=3)
     flash.writeblocks(1, bytes(256), 0)
     flash.cut_power_after(1)
-    assert _raises(PowerCut, lambda: flash.ioctl(6, 1))
+    assert raises(PowerCut, lambda: flash.ioctl(6, 1))
     flash.restore_power()
     state = _read(flash, 1, 0, 256)
     assert state != b"\xff" * 256 and state != bytes(256)
@@ -142,7 +135,7 @@ def test_file_backed_flash_survives_reopening():
 
     again = NorFlash(path, sector_size=256, sector_count=4)
     assert _read(again, 2, 100, 4) == b"kept"
-    assert _raises(FlashRuleError, lambda: again.writeblocks(2, b"\xff", 100))
+    assert raises(FlashRuleError, lambda: again.writeblocks(2, b"\xff", 100))
     again.close()
 
 

@@ -3,6 +3,7 @@
 # torn record, never more than one sector in RAM.
 import struct
 
+from checks import raises
 from norflash import NorFlash, PowerCut
 from terminal import query
 from terminal import record as rec
@@ -11,14 +12,6 @@ from terminal.journal import Journal
 # 2026-03-30 00:00:00 UTC, a Monday; a day later is the 31st.
 _MARCH_30 = 1774828800
 _DAY = 86400
-
-
-def _raises(error_type, action):
-    try:
-        action()
-    except error_type as error:
-        return error
-    return None
 
 
 def _journal(sector_count=8, sector_size=1024):
@@ -63,7 +56,7 @@ def test_day_numbers_follow_the_calendar():
     assert query.day_number(20240301) - query.day_number(20240228) == 2  # leap year
     assert query.day_number(21000301) - query.day_number(21000228) == 1  # not a leap year
     for bad in (20260230, 20261301, 20260100, "2026033", "2026-3-1", 19691231):
-        assert _raises(ValueError, lambda: query.day_number(bad)) is not None
+        assert raises(ValueError, lambda: query.day_number(bad)) is not None
 
 
 def test_day_range_includes_the_whole_end_day():
@@ -71,7 +64,7 @@ def test_day_range_includes_the_whole_end_day():
     assert start == _MARCH_30
     assert end == _MARCH_30 + 2 * _DAY - 1  # 31.03 23:59:59
     assert query.day_range(20260331, 20260331) == (_MARCH_30 + _DAY, _MARCH_30 + 2 * _DAY - 1)
-    error = _raises(ValueError, lambda: query.day_range(20260401, 20260331))
+    error = raises(ValueError, lambda: query.day_range(20260401, 20260331))
     assert "after" in str(error)
 
 
@@ -105,7 +98,7 @@ def test_find_by_exact_amount_and_by_range():
     assert _vouchers(query.find_transactions(journal, amount_max=1050)) == \
         _expected(made, lambda r: r.amount <= 1050)
     assert query.find_transactions(journal, amount_cents=1) == []
-    assert _raises(ValueError,
+    assert raises(ValueError,
                    lambda: query.find_transactions(journal, amount_cents=5, amount_max=4))
 
 
@@ -167,7 +160,7 @@ def test_torn_and_damaged_records_are_never_found():
         journal = Journal(flash).mount()
         kept = [_ring(journal, rec.SALE, 777) for _ in range(3)]
         flash.cut_power_after(1)
-        _raises(PowerCut, lambda: _ring(journal, rec.SALE, 777))
+        raises(PowerCut, lambda: _ring(journal, rec.SALE, 777))
         flash.restore_power()
         again = Journal(flash).mount()
         found = query.find_transactions(again, amount_cents=777, newest_first=False)
