@@ -576,9 +576,12 @@ class App:
             reader, writer = board.console
             identity = {"terminal": settings.get("terminal_no", "00000001"),
                         "firmware": FIRMWARE_VERSION}
+            # The link key and the console lock come from provisioning (settings).
             self.link = ServiceLink(reader, writer, journal, identity,
                                     set_clock=self.terminal.set_clock,
-                                    record_sale=self._register_sale)
+                                    record_sale=self._register_sale,
+                                    key=settings.get("link_key"),
+                                    locked=settings.get("link_locked", False))
 
         board.screen.show(self.menu.lines)
 

@@ -16,17 +16,28 @@
 #   check is 0xFF XOR type XOR seq XOR both length bytes, so that a damaged
 #   length is noticed before waiting for a body that will never come. The CRC
 #   is the one of zlib.crc32, taken over type..body.
+#
+# A terminal given a link key answers nothing but its identity until the PC
+# has proved it holds the key: it asks for a challenge (16 random bytes) and
+# answers with HMAC-SHA256(key, "reslip-link" + challenge).
+#
+# A locked terminal also keeps its console to itself: a Ctrl-C between
+# command lines stops the app only while the admin has a service window open
+# (open_service_window(), from the keypad's admin menu).
 
 from micropython import const
 import binascii
+import hashlib
+import os
 import struct
 import time
 
 import micropython
 
 from terminal.crc32 import crc32
+from terminal.pins import same_bytes
 
-PROTOCOL_VERSION = const(1)
+PROTOCOL_VERSION = const(2)
 
 SYNC = b"\xa5\x5a"
 _SYNC_0 = const(0xA5)
@@ -44,6 +55,8 @@ CMD_PULL = const(0x50)  # "P"
 CMD_CONFIRM = const(0x45)  # "E"
 CMD_STATUS = const(0x53)  # "S"
 CMD_SALE = const(0x43)  # "C": record a sale sent by a cash register
+CMD_CHALLENGE = const(0x41)  # "A": ask for a challenge to prove the key with
+CMD_PROVE = const(0x4B)  # "K": the proof, HMAC-SHA256 of the challenge
 
 # Answer types (terminal -> PC).
 ANS_IDENTIFY = const(0x49)  # "I"
@@ -55,6 +68,8 @@ ANS_STATUS = const(0x53)  # "S"
 ANS_SALE = const(0x43)  # "C": the sale's voucher u32
 ANS_NAK = const(0x4E)  # "N": the command line was damaged; send it again
 ANS_REFUSED = const(0x58)  # "X": understood, but refused (code u8 + ASCII reason)
+ANS_CHALLENGE = const(0x41)  # "A": flags u8, challenge
+ANS_PROVEN = const(0x4B)  # "K": the key is proved; the session is open
 
 # Refusal codes.
 REFUSED_UNKNOWN = const(1)
@@ -62,6 +77,21 @@ REFUSED_ARGUMENTS = const(2)
 REFUSED_NO_CLOCK = const(3)
 REFUSED_MISMATCH = const(4)
 REFUSED_BY_TERMINAL = const(5)  # the terminal declined a sale (clock not set, journal full)
+REFUSED_NOT_AUTHENTICATED = const(6)  # no session: the PC has not proved the key
+
+NOT_AUTHENTICATED = "not authenticated (wrong or missing key)"
+
+# Flags of the identity and challenge answers.
+FLAG_KEY_SET = const(0x01)  # commands need a session opened with the key
+FLAG_LOCKED = const(0x02)  # Ctrl-C on the console does not stop the app...
+FLAG_SERVICE_OPEN = const(0x04)  # ... except while the service window is open
+
+KEY_SIZE = const(32)
+CHALLENGE_SIZE = const(16)
+PROOF_SIZE = const(32)
+PROOF_PREFIX = b"reslip-link"
+SESSION_IDLE_MS = const(30000)  # a session ends after this long without a command
+SERVICE_WINDOW_MS = const(300000)  # how long the keypad opens a locked console for
 
 # Flags of a records frame.
 RECORDS_LAST = const(0x01)  # last frame of this answer
@@ -81,6 +111,93 @@ _STRUCT_ERROR = getattr(struct, "error", ValueError)
 _START = const(0x3E)  # ">"
 _NEWLINE = const(0x0A)
 _RETURN = const(0x0D)
+_SHA256_BLOCK = const(64)
+
+# Whether the console is locked and until when the service window is open
+# (ticks_ms, or None): module state, so the admin menu reaches it without
+# going through the app, and the link sees it whatever object asks.
+_locked = False
+_service_until = None
+
+
+def set_locked(locked):
+    """Locks the console (Ctrl-C no longer stops the app) or unlocks it."""
+    global _locked
+    _locked = bool(locked)
+    _apply_ctrl_c()
+
+
+def locked():
+    return _locked
+
+
+def open_service_window(duration_ms=SERVICE_WINDOW_MS):
+    """Lets a Ctrl-C stop the app for duration_ms, so that `reslip flash` can
+    reach the REPL of a locked terminal."""
+    global _service_until
+    _service_until = time.ticks_add(time.ticks_ms(), duration_ms)
+    _apply_ctrl_c()
+
+
+def close_service_window():
+    global _service_until
+    _service_until = None
+    _apply_ctrl_c()
+
+
+def service_window_ms():
+    """Milliseconds the service window stays open, 0 when it is closed."""
+    global _service_until
+    if _service_until is None:
+        return 0
+    left = time.ticks_diff(_service_until, time.ticks_ms())
+    if left <= 0:
+        # Forgotten at once: ticks wrap, and a stale deadline would come back.
+        _service_until = None
+        return 0
+    return left
+
+
+def ctrl_c_stops_app():
+    """True when a Ctrl-C on the console may stop the app: unlocked, or the
+    service window is open."""
+    return not _locked or service_window_ms() > 0
+
+
+def _apply_ctrl_c():
+    # On a USB board the console itself raises KeyboardInterrupt on a 0x03
+    # between two reads of the link; a locked one must not.
+    micropython.kbd_intr(3 if ctrl_c_stops_app() else -1)
+
+
+def hmac_sha256(key, message):
+    """HMAC-SHA256 (RFC 2104) over hashlib.sha256, which MicroPython has
+    without the hmac module."""
+    if len(key) > _SHA256_BLOCK:
+        key = hashlib.sha256(key).digest()
+    inner_pad = bytearray(_SHA256_BLOCK)
+    outer_pad = bytearray(_SHA256_BLOCK)
+    for at in range(_SHA256_BLOCK):
+        byte = key[at] if at < len(key) else 0
+        inner_pad[at] = byte ^ 0x36
+        outer_pad[at] = byte ^ 0x5C
+    inner = hashlib.sha256(inner_pad)
+    inner.update(message)
+    outer = hashlib.sha256(outer_pad)
+    outer.update(inner.digest())
+    return outer.digest()
+
+
+def link_proof(key, challenge):
+    """What the PC answers a challenge with: it shows the key without sending it."""
+    return hmac_sha256(key, PROOF_PREFIX + bytes(challenge))
+
+
+def parse_key(text):
+    """The link key from its settings form, 64 hex digits; raises ValueError."""
+    if not isinstance(text, str) or len(text) != 2 * KEY_SIZE:
+        raise ValueError("link key")
+    return binascii.unhexlify(text)
 
 
 def encode_command(kind, seq, arguments=b""):
@@ -142,15 +259,26 @@ def decode_frame(data, start=0):
 
 def card_tail(text):
     """The last 4 digits of a card number sent whole, spaced or dashed, or of
-    a tail already cut; raises ValueError for anything else. The whole number
-    is never kept: only this tail reaches the journal."""
-    digits = bytearray()
+    a tail already cut; "" for no card at all. Raises ValueError for any other
+    character and for fewer than 4 digits: a short tail is a typing or a
+    register's error, not a card. The whole number is never kept: only this
+    tail reaches the journal."""
+    tail = bytearray(4)
+    count = 0
     for byte in text:
         if 0x30 <= byte <= 0x39:
-            digits.append(byte)
+            # Only the last 4 digits are ever held, even here.
+            tail[count & 3] = byte
+            count += 1
         elif byte not in (0x20, 0x2D):  # spaces and dashes group the digits
             raise ValueError("card number")
-    return str(bytes(digits[-4:]), "ascii")
+    if count == 0:
+        if text:
+            raise ValueError("card number")  # spaces or dashes alone
+        return ""
+    if count < 4:
+        raise ValueError("card number shorter than 4 digits")
+    return "".join(chr(tail[(count + at) & 3]) for at in range(4))
 
 
 def encode_sale(token, amount_cents, method, card=b"", reference=b""):
@@ -169,7 +297,8 @@ class PollingReader:
     """A non-blocking read(n) over a blocking stream such as sys.stdin.buffer.
 
     Ctrl-C is switched off while bytes are read (so 0x03 arrives as data) and
-    always switched back on; the link decides what a 0x03 means."""
+    switched back on after, unless the console is locked; the link decides
+    what a 0x03 means."""
 
     def __init__(self, stream, poller=None):
         import select
@@ -190,7 +319,7 @@ class PollingReader:
                     break
                 got.append(self._byte[0])
         finally:
-            micropython.kbd_intr(3)
+            _apply_ctrl_c()
         return bytes(got)
 
 
@@ -220,11 +349,19 @@ class ServiceLink:
     "terminal" and "firmware". set_clock(unix_seconds), if given, sets the clock.
     record_sale(amount_cents, method, card_last4, reference), if given, records
     a sale sent by a cash register and returns its voucher; an exception from
-    it refuses the sale with its message. Counters: commands, bad_frames,
-    junk_bytes."""
+    it refuses the sale with its message.
+
+    key: the link key (32 bytes, or its 64 hex digits as in the settings);
+    None or "" leaves the link open to any PC, as before keys. A key that
+    cannot be read locks every PC out rather than letting every PC in.
+    session_idle_ms: how long a proved PC may stay silent before it must prove
+    the key again. locked: lock the console (see set_locked).
+    break_on_ctrl_c False: a Ctrl-C never stops the app, window or not.
+
+    Counters: commands, bad_frames, junk_bytes, refused_proofs."""
 
     def __init__(self, rx, tx, journal, identity, set_clock=None, break_on_ctrl_c=True,
-                 record_sale=None):
+                 record_sale=None, key=None, locked=False, session_idle_ms=SESSION_IDLE_MS):
         self._rx = rx
         self._tx = tx
         self._journal = journal
@@ -233,6 +370,22 @@ class ServiceLink:
         self._record_sale = record_sale
         self._sales = []  # [token, voucher] of the last register sales, newest last
         self._break_on_ctrl_c = break_on_ctrl_c
+        set_locked(locked)
+
+        # The key, and the session a proof of it opens.
+        self._key_set = bool(key)
+        self._key = None  # set but unreadable: nothing can prove it
+        if isinstance(key, (bytes, bytearray)):
+            self._key = bytes(key)
+        elif isinstance(key, str) and key:
+            try:
+                self._key = parse_key(key)
+            except ValueError:
+                pass
+        self._challenge = None  # the one challenge a proof may answer, used once
+        self._proof = None  # the proof that opened the session: its resend is answered again
+        self._session_until = None  # ticks_ms the session ends at, unless used before
+        self._session_idle_ms = session_idle_ms
 
         # Buffers for the whole life of the link.
         self._frame = bytearray(_FRAME_MAX)
@@ -259,6 +412,7 @@ class ServiceLink:
         self.commands = 0
         self.bad_frames = 0
         self.junk_bytes = 0
+        self.refused_proofs = 0
 
     def poll(self):
         """One step: write pending bytes, else read and answer, else go on streaming.
@@ -353,7 +507,7 @@ class ServiceLink:
             return None
 
         if self._line_length < 0:
-            if byte == _CTRL_C and self._break_on_ctrl_c:
+            if byte == _CTRL_C and self._break_on_ctrl_c and ctrl_c_stops_app():
                 raise KeyboardInterrupt
             if byte != _NEWLINE and byte != _RETURN:
                 self.junk_bytes += 1
@@ -389,6 +543,12 @@ class ServiceLink:
         try:
             if kind == CMD_IDENTIFY:
                 self._send(ANS_IDENTIFY, seq, self._identify_body())
+            elif kind == CMD_CHALLENGE:
+                self._answer_challenge(seq)
+            elif kind == CMD_PROVE:
+                self._answer_prove(seq, arguments)
+            elif not self._in_session():
+                self._refuse(seq, REFUSED_NOT_AUTHENTICATED, NOT_AUTHENTICATED)
             elif kind == CMD_SET_CLOCK:
                 self._answer_set_clock(seq, arguments)
             elif kind == CMD_PULL:
@@ -397,8 +557,8 @@ class ServiceLink:
                 self._answer_confirm(seq, arguments)
             elif kind == CMD_STATUS:
                 self._send(ANS_STATUS, seq, struct.pack(
-                    "<IIIB", self.commands, self.bad_frames, self.junk_bytes,
-                    self._verify is not None))
+                    "<IIIBI", self.commands, self.bad_frames, self.junk_bytes,
+                    self._verify is not None, self.refused_proofs))
             elif kind == CMD_SALE:
                 self._answer_sale(seq, arguments)
             else:
@@ -407,14 +567,78 @@ class ServiceLink:
             self._refuse(seq, REFUSED_ARGUMENTS, "bad arguments")
 
     def _identify_body(self):
+        """Who the terminal is; the journal's figures only to a PC in session."""
         journal = self._journal
         terminal = str(self._identity["terminal"]).encode()
         firmware = str(self._identity["firmware"]).encode()
+        if self._in_session():
+            figures = struct.pack("<IIIIB", journal.count, journal.oldest() or 0,
+                                  journal.newest() or 0, journal.exported_up_to() or 0,
+                                  bool(journal.near_full()))
+        else:
+            figures = bytes(17)
         return b"".join((
             bytes((PROTOCOL_VERSION, len(terminal))), terminal,
-            bytes((len(firmware),)), firmware,
-            struct.pack("<IIIIB", journal.count, journal.oldest() or 0, journal.newest() or 0,
-                        journal.exported_up_to() or 0, bool(journal.near_full()))))
+            bytes((len(firmware),)), firmware, figures, bytes((self._flags(),))))
+
+    def _flags(self):
+        flags = FLAG_KEY_SET if self._key_set else 0
+        if _locked:
+            flags |= FLAG_LOCKED
+            if service_window_ms():
+                flags |= FLAG_SERVICE_OPEN
+        return flags
+
+    # -- the key ---------------------------------------------------------------
+
+    def _in_session(self):
+        """True when commands may be answered: no key is set, or a PC proved it
+        lately. Each command answered keeps the session open a while longer."""
+        if not self._key_set:
+            return True
+        if self._session_until is None:
+            return False
+        now = time.ticks_ms()
+        if time.ticks_diff(self._session_until, now) <= 0:
+            self._session_until = None
+            self._proof = None
+            return False
+        self._session_until = time.ticks_add(now, self._session_idle_ms)
+        return True
+
+    def _answer_challenge(self, seq):
+        # A new challenge begins a new session: the old one ends here.
+        self._session_until = None
+        self._proof = None
+        self._challenge = os.urandom(CHALLENGE_SIZE)
+        self._send(ANS_CHALLENGE, seq, bytes((self._flags(),)) + self._challenge)
+
+    def _answer_prove(self, seq, proof):
+        if len(proof) != PROOF_SIZE:
+            raise ValueError("proof")
+        if not self._key_set:
+            self._send(ANS_PROVEN, seq)
+            return
+
+        # The same proof again, in the session it opened: its answer was lost.
+        if self._challenge is None:
+            if self._proof is not None and same_bytes(proof, self._proof) \
+                    and self._in_session():
+                self._send(ANS_PROVEN, seq)
+                return
+            self._refuse(seq, REFUSED_NOT_AUTHENTICATED, NOT_AUTHENTICATED)
+            return
+
+        # A challenge answers one proof, right or wrong: a guess costs a new one.
+        challenge = self._challenge
+        self._challenge = None
+        if self._key is None or not same_bytes(link_proof(self._key, challenge), proof):
+            self.refused_proofs += 1
+            self._refuse(seq, REFUSED_NOT_AUTHENTICATED, NOT_AUTHENTICATED)
+            return
+        self._proof = bytes(proof)
+        self._session_until = time.ticks_add(time.ticks_ms(), self._session_idle_ms)
+        self._send(ANS_PROVEN, seq)
 
     def _answer_set_clock(self, seq, arguments):
         (seconds,) = struct.unpack("<I", arguments)

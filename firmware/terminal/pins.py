@@ -37,7 +37,7 @@ def entry_matches(entry, pin):
         salt, digest = _unhex(parts[0]), _unhex(parts[1])
     except (IndexError, ValueError):
         return False
-    return _same(pin_digest(salt, pin), digest)
+    return same_bytes(pin_digest(salt, pin), digest)
 
 
 class PinChecker:
@@ -48,7 +48,7 @@ class PinChecker:
         return entry_matches(self.entries.get(role), pin)
 
 
-def _same(a, b):
+def same_bytes(a, b):
     # Every byte is looked at, so the time taken says nothing of where they differ.
     if len(a) != len(b):
         return False

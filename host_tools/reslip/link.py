@@ -6,6 +6,9 @@ to questions, and checking every record it receives.
 """
 
 import collections
+import hashlib
+import hmac
+import os
 import random
 import struct
 import time
@@ -16,8 +19,13 @@ from reslip.errors import ReslipError
 
 __all__ = [
     "HostLink", "Identity", "PulledRecord", "LinkError", "NoAnswer", "LinkDamaged", "PortLost",
-    "Refused", "ExportRefused", "export_summary",
+    "Refused", "ExportRefused", "NotAuthenticated", "export_summary", "read_key_file",
+    "make_key_file", "key_from_environment", "KEY_FILE_VARIABLE", "card_last4",
+    "looks_like_card_number",
 ]
+
+# The environment variable naming the key file when no --key-file is given.
+KEY_FILE_VARIABLE = "RESLIP_KEY_FILE"
 
 
 class LinkError(ReslipError):
@@ -49,12 +57,88 @@ class ExportRefused(Refused):
     """The terminal's journal does not match what the PC says it stored."""
 
 
+class NotAuthenticated(Refused):
+    """The terminal has a link key and this PC has not proved it holds it."""
+
+    def __init__(self, code=wire.REFUSED_NOT_AUTHENTICATED, reason=wire.NOT_AUTHENTICATED):
+        super().__init__(code, reason)
+        self.args = ("the terminal refused: %s; give the terminal's key file with --key-file "
+                     "or %s" % (reason, KEY_FILE_VARIABLE),)
+
+
+def read_key_file(path):
+    """The 32-byte link key kept in `path` as 64 hex digits."""
+    try:
+        with open(path, encoding="ascii") as file:
+            text = file.read().strip()
+    except (OSError, UnicodeError) as error:
+        raise LinkError("cannot read the key file %s: %s"
+                        % (path, getattr(error, "strerror", None) or error)) from None
+    try:
+        return wire.parse_key(text)
+    except ValueError:
+        raise LinkError("the key file %s does not hold a link key (64 hex digits)" % path) \
+            from None
+
+
+def make_key_file(path):
+    """A new random link key, written to `path` readable by its owner only;
+    returns the key. An existing file is never overwritten."""
+    key = os.urandom(wire.KEY_SIZE)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as error:
+        raise LinkError("cannot create the key file %s: %s"
+                        % (path, error.strerror or error)) from None
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(key.hex() + "\n")
+    return key
+
+
+def key_from_environment(given_path=None):
+    """The key from given_path, else from the file $RESLIP_KEY_FILE names, else None."""
+    path = given_path or os.environ.get(KEY_FILE_VARIABLE) or None
+    return None if path is None else read_key_file(path)
+
+
+# The journal's figures (count .. near_full) are all 0 until the key is proved.
+# key_set: the terminal needs its key; locked: Ctrl-C does not stop its app
+# unless the service window is open.
 Identity = collections.namedtuple("Identity", (
     "protocol", "terminal", "firmware", "count", "oldest", "newest", "exported_up_to",
-    "near_full"))
+    "near_full", "key_set", "locked", "service_open"))
 
 # One record as it came over the link: crc is the entry CRC, already checked.
 PulledRecord = collections.namedtuple("PulledRecord", ("voucher", "payload", "crc"))
+
+
+def card_last4(card):
+    """The last 4 digits of a card number typed whole, spaced or dashed, as
+    the terminal keeps them; "" for no card. Raises LinkError for anything
+    else, and for fewer than 4 digits."""
+    try:
+        return wire.card_tail(card.encode("ascii"))
+    except UnicodeError:
+        raise LinkError("the card number may hold only digits, spaces and dashes") from None
+    except ValueError:
+        if not card.strip(" -0123456789") and card.strip(" -"):
+            raise LinkError("the card number %r has fewer than 4 digits" % card) from None
+        raise LinkError("the card number may hold only digits, spaces and dashes") from None
+
+
+def looks_like_card_number(text, digits=12):
+    """True when `text` holds `digits` digits or more in a row, spaces and
+    dashes aside: the terminal refuses such a reference, and it must not
+    cross the wire either."""
+    run = 0
+    for char in text:
+        if "0" <= char <= "9":
+            run += 1
+            if run >= digits:
+                return True
+        elif char not in " -":
+            run = 0
+    return False
 
 
 def export_summary(records):
@@ -79,10 +163,14 @@ class HostLink:
 
     timeout_s: how long one answer may take before the command is sent again.
     retries: how many times one command is sent before giving up.
-    window: how many record frames the terminal sends per pull command."""
+    window: how many record frames the terminal sends per pull command.
+    key: the terminal's link key (bytes), proved by identify() when the
+    terminal asks for one, and again should the session lapse."""
 
-    def __init__(self, port, timeout_s=1.0, retries=6, window=16):
+    def __init__(self, port, timeout_s=1.0, retries=6, window=16, key=None):
         self._port = port
+        self._key = key
+        self._in_session = False
         self._timeout_s = timeout_s
         self._retries = retries
         self._window = window
@@ -97,7 +185,37 @@ class HostLink:
     # -- commands -------------------------------------------------------------
 
     def identify(self):
-        """The terminal's Identity: number, firmware, and journal figures."""
+        """The terminal's Identity: number, firmware, and journal figures.
+
+        A terminal with a key is asked for a challenge and given the proof
+        first; without a key (or with the wrong one) this raises
+        NotAuthenticated, so no later command meets a refusal."""
+        identity = self._identity()
+        if identity.key_set and not self._in_session:
+            if self._key is None:
+                raise NotAuthenticated()
+            self.authenticate()
+            identity = self._identity()
+        return identity
+
+    def authenticate(self):
+        """Proves the key: a fresh challenge from the terminal, HMAC-SHA256
+        back. Returns False when the terminal has no key (nothing to prove)."""
+        if self._key is None:
+            raise NotAuthenticated()
+        self._in_session = False
+        body = self._exchange(wire.CMD_CHALLENGE, b"", wire.ANS_CHALLENGE)
+        if len(body) != 1 + wire.CHALLENGE_SIZE:
+            raise LinkError("the terminal's challenge makes no sense: "
+                            "is its firmware older or newer than this tool?")
+        if not body[0] & wire.FLAG_KEY_SET:
+            return False
+        proof = hmac.new(self._key, wire.PROOF_PREFIX + bytes(body[1:]), hashlib.sha256).digest()
+        self._exchange(wire.CMD_PROVE, proof, wire.ANS_PROVEN)
+        self._in_session = True
+        return True
+
+    def _identity(self):
         body = self._exchange(wire.CMD_IDENTIFY, b"", wire.ANS_IDENTIFY)
         try:
             protocol, length = body[0], body[1]
@@ -106,6 +224,7 @@ class HostLink:
             firmware = body[at + 1:at + 1 + body[at]].decode("ascii")
             at += 1 + body[at]
             count, oldest, newest, exported, near_full = struct.unpack_from("<IIIIB", body, at)
+            flags = body[at + 17] if protocol >= 2 else 0
         except (IndexError, UnicodeDecodeError, struct.error):
             raise LinkError("the terminal's identity answer makes no sense: "
                             "is its firmware older or newer than this tool?") from None
@@ -113,7 +232,8 @@ class HostLink:
             raise LinkError("the terminal speaks link protocol %d, this tool %d: update one"
                             % (protocol, wire.PROTOCOL_VERSION))
         return Identity(protocol, terminal, firmware, count, oldest, newest, exported,
-                        bool(near_full))
+                        bool(near_full), bool(flags & wire.FLAG_KEY_SET),
+                        bool(flags & wire.FLAG_LOCKED), bool(flags & wire.FLAG_SERVICE_OPEN))
 
     def set_clock(self, unix_seconds):
         """Sets the terminal's clock to unix_seconds."""
@@ -122,9 +242,10 @@ class HostLink:
     def status(self):
         """The terminal's link counters."""
         body = self._exchange(wire.CMD_STATUS, b"", wire.ANS_STATUS)
-        commands, bad_frames, junk_bytes, confirming = struct.unpack_from("<IIIB", body)
+        commands, bad_frames, junk_bytes, confirming, refused_proofs = \
+            struct.unpack_from("<IIIBI", body)
         return {"commands": commands, "bad_frames": bad_frames, "junk_bytes": junk_bytes,
-                "confirming": bool(confirming)}
+                "confirming": bool(confirming), "refused_proofs": refused_proofs}
 
     def pull(self, from_voucher):
         """Yields lists of PulledRecord, one list per frame, vouchers rising, from
@@ -159,10 +280,10 @@ class HostLink:
         voucher. Only the last 4 digits of `card` leave the PC (the terminal
         would cut a whole number too). token: non-zero u32 naming this sale, so
         a resend after a lost answer records it once; picked at random if None."""
-        try:
-            last4 = wire.card_tail(card.encode("ascii"))
-        except (UnicodeError, ValueError):
-            raise LinkError("the card number may hold only digits, spaces and dashes") from None
+        last4 = card_last4(card)
+        if looks_like_card_number(reference):
+            raise LinkError("the reference looks like a card number; a card number never "
+                            "leaves this PC whole")
         reference = reference.encode("utf-8")
         if len(reference) > 40:
             raise LinkError("the reference is %d bytes in UTF-8; at most 40 fit" % len(reference))
@@ -193,6 +314,17 @@ class HostLink:
     def _exchange(self, kind, arguments, answer, working=None):
         """Sends a command until its answer arrives; returns the answer's body.
         A `working` frame means the terminal is busy with it: keep listening."""
+        try:
+            return self._exchange_once(kind, arguments, answer, working)
+        except NotAuthenticated:
+            # The session lapsed (the terminal restarted, or sat idle): prove
+            # the key again once, then ask again.
+            if not self._in_session or self._key is None:
+                raise
+            self.authenticate()
+            return self._exchange_once(kind, arguments, answer, working)
+
+    def _exchange_once(self, kind, arguments, answer, working):
         accepted = (answer,) if working is None else (answer, working)
         for attempt in range(self._retries):
             if attempt:
@@ -237,7 +369,11 @@ class HostLink:
             if frame_seq != seq:
                 continue
             if kind == wire.ANS_REFUSED:
-                raise Refused(body[0] if body else 0, body[1:].decode("ascii", "replace"))
+                code = body[0] if body else 0
+                reason = body[1:].decode("ascii", "replace")
+                if code == wire.REFUSED_NOT_AUTHENTICATED:
+                    raise NotAuthenticated(code, reason)
+                raise Refused(code, reason)
             if kind not in accepted:
                 self.stats["damaged_frames"] += 1
                 raise _Damaged()

@@ -56,24 +56,25 @@ class PullSummary(collections.namedtuple("PullSummary", (
         return "\n".join(lines)
 
 
-def pull(port_path, db_path, csv_path=None, jsonl_path=None, timeout_s=1.0):
+def pull(port_path, db_path, csv_path=None, jsonl_path=None, timeout_s=1.0, key=None):
     """Pulls every record the store lacks from the terminal on port_path into
     the SQLite store db_path, confirms the export, and writes CSV / JSON Lines
-    of the whole store if asked. Returns a PullSummary; raises PullError."""
+    of the whole store if asked. key: the terminal's link key (bytes), for a
+    terminal that has one. Returns a PullSummary; raises PullError."""
     try:
         port = serial.serial_for_url(port_path, baudrate=BAUD_RATE, timeout=_READ_TIMEOUT_S)
     except (serial.SerialException, ValueError, OSError, termios.error) as error:
         # termios.error: a pseudo-terminal whose other end is already gone.
         raise PullError("cannot open %s: %s" % (port_path, error)) from None
     with port:
-        return pull_over(port, db_path, csv_path, jsonl_path, timeout_s)
+        return pull_over(port, db_path, csv_path, jsonl_path, timeout_s, key)
 
 
-def pull_over(port, db_path, csv_path=None, jsonl_path=None, timeout_s=1.0):
+def pull_over(port, db_path, csv_path=None, jsonl_path=None, timeout_s=1.0, key=None):
     """pull() over a port already open (anything with read, write, in_waiting)."""
     started = time.monotonic()
     with Store(db_path) as store:
-        link = HostLink(port, timeout_s=timeout_s)
+        link = HostLink(port, timeout_s=timeout_s, key=key)
         try:
             identity = link.identify()
         except LinkError as error:

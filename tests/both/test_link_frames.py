@@ -133,9 +133,10 @@ def test_device_answers_identify():
     assert len(frames) == 1
     kind, seq, body = frames[0]
     assert (kind, seq) == (link.ANS_IDENTIFY, 5)
-    assert body[:4] == b"\x01\x02T1"
+    assert body[:4] == bytes((link.PROTOCOL_VERSION,)) + b"\x02T1"
     assert body[4:8] == b"\x031.0"
     assert struct.unpack_from("<IIIIB", body, 8) == (5, 1, 5, 2, 0)
+    assert body[25:] == b"\x00"  # flags: no key, not locked
 
 
 def test_device_skips_junk_and_naks_damaged_line():
@@ -200,9 +201,12 @@ def test_card_tail_keeps_only_the_last_four_digits():
     assert link.card_tail(b"4111 1111 1111 1234") == "1234"
     assert link.card_tail(b"4111-1111-1111-9876") == "9876"
     assert link.card_tail(b"6222021234567890123") == "0123"
-    assert link.card_tail(b"42") == "42"
+    assert link.card_tail(b" 4 1 1 1 1 1 1 1 1 1 1 1 1 2 3 4 ") == "1234"
+    assert link.card_tail(b"--5678--") == "5678"
+    assert link.card_tail(b"12345") == "2345"
     assert link.card_tail(b"") == ""
-    for bad in (b"4111x1111", b"1234\x00", b"12.34"):
+    # Short numbers are errors, not tails: 1 to 3 digits, or no digit at all.
+    for bad in (b"4111x1111", b"1234\x00", b"12.34", b"42", b"123", b"1 2-3", b" ", b"--"):
         try:
             link.card_tail(bad)
         except ValueError:
