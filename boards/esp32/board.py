@@ -1,0 +1,96 @@
+# ESP32 dev board (ESP32-DevKitC, ESP32-WROOM-32, 4 MiB flash) with a 4x4
+# keypad, a 16x2 screen on I2C and a TTL thermal printer on UART2 (UART0 is
+# the REPL on the USB bridge). Wiring: boards/esp32/README.md.
+#
+# The journal's flash region is carved from the "vfs" partition (2 MiB on
+# MicroPython's 4 MiB partition table) by `reslip flash`, next to a file
+# system made smaller without losing its files (terminal/carve.py).
+
+import json
+import time
+
+import esp32
+import machine
+from micropython import const
+
+from terminal import carve
+from terminal.keypad import MatrixKeypad
+from terminal.lcd import CharLcdScreen
+
+# Plain data, read by the PC too (reslip flash, the pin checks): the storage
+# area as the board's boot mounts it (default progsize), and the journal's share.
+FLASH = {"store": "__import__('esp32').Partition.find(1,label='vfs')[0]", "progsize": None,
+         "journal_blocks": 64}
+
+# GPIO numbers. Kept off the flash pins (6-11), the strapping pins (0, 2, 5,
+# 12, 15), UART0 (1, 3) and the input-only pins (34-39, which have no pull-ups).
+PIN_MAP = {
+    "keypad_rows": (32, 33, 25, 26),
+    "keypad_cols": (27, 14, 13, 4),
+    "printer_uart": 2,
+    "printer_tx": 17,
+    "printer_rx": 16,
+    "printer_baud": 9600,
+    "lcd_i2c": 0,
+    "lcd_sda": 21,
+    "lcd_scl": 22,
+}
+
+# esp_partition_write takes any length at any offset.
+_PROGRAM_UNIT = const(1)
+
+# Seconds from 1970 to 2000: firmware whose time starts in 2000 is moved to
+# Unix time.
+_EPOCH_2000 = const(946684800)
+# The RTC restarts at its epoch after a power cut: a year before this one
+# means the clock has not been set since.
+_FIRST_VALID_YEAR = const(2024)
+
+
+class Clock:
+    def __init__(self):
+        self.offset = _EPOCH_2000 if time.gmtime(0)[0] == 2000 else 0
+
+    def now(self):
+        return time.time() + self.offset
+
+    def valid(self):
+        return time.gmtime(time.time())[0] >= _FIRST_VALID_YEAR
+
+    def set(self, unix_seconds):
+        year, month, day, hour, minute, second, weekday, _ = time.gmtime(
+            unix_seconds - self.offset)
+        machine.RTC().datetime((year, month, day, weekday, hour, minute, second, 0))
+
+
+class Board:
+    def __init__(self):
+        store = esp32.Partition.find(esp32.Partition.TYPE_DATA, label="vfs")[0]
+        self.flash = carve.journal_region(store)
+        self.program_unit = _PROGRAM_UNIT
+
+        pins = PIN_MAP
+        rows = [machine.Pin(n, machine.Pin.OUT, value=1) for n in pins["keypad_rows"]]
+        cols = [machine.Pin(n, machine.Pin.IN, machine.Pin.PULL_UP) for n in pins["keypad_cols"]]
+        self.keypad = MatrixKeypad(rows, cols)
+
+        i2c = machine.I2C(pins["lcd_i2c"], sda=machine.Pin(pins["lcd_sda"]),
+                          scl=machine.Pin(pins["lcd_scl"]), freq=100000)
+        self.screen = CharLcdScreen(i2c)
+
+        self.printer_uart = machine.UART(
+            pins["printer_uart"], baudrate=pins["printer_baud"], tx=pins["printer_tx"],
+            rx=pins["printer_rx"], timeout=0)
+
+        # TODO: run the service link on UART0's USB bridge; it needs a reader
+        # that polls sys.stdin without blocking, as the unix board's does.
+        self.console = None
+
+        self.clock = Clock()
+        with open("config.json") as file:
+            self.settings = json.load(file)
+        self.settings_path = "/reslip-settings.json"
+        self.gb2312_path = "gb2312.bin"
+
+    def idle(self, ms):
+        time.sleep_ms(ms)
