@@ -10,7 +10,9 @@
 #     record whose append was cut, and then whole;
 #   - voucher numbers are unique and increasing, and the next append gets a
 #     number above every one handed out before;
-#   - the export mark is at least the last one that returned.
+#   - the export mark is at least the last one that returned;
+#   - every record held links to the one held before it, and the next append
+#     links to the newest one held.
 #
 # CI runs a bounded slice. The whole campaign:
 #   python tests/test_journal_powercut.py --operations 2000
@@ -23,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(ROOT, "firmware"), os.path.join(ROOT, "boards", "pc")]
 
 from norflash import NorFlash, PowerCut  # noqa: E402
-from terminal.journal import Journal  # noqa: E402
+from terminal.journal import Journal, record_hash  # noqa: E402
 
 _SECTOR_SIZE = 4096
 _SECTOR_COUNT = 8
@@ -157,11 +159,19 @@ class Campaign:
             if voucher >= oldest:
                 assert voucher in held_set, "%s: voucher %d lost" % (where, voucher)
         assert journal.exported_up_to() >= tracker["exported"], where
+        linked = list(journal.records(links=True))
+        hashes = [record_hash(voucher, link, payload) for voucher, payload, link in linked]
+        for before, (voucher, _, link) in zip(hashes, linked[1:]):
+            assert link == before, "%s: voucher %d unlinked" % (where, voucher)
 
-        # Life goes on: the next append is numbered above all before it.
+        # Life goes on: the next append is numbered above all before it, and
+        # linked to the newest record held.
         voucher = journal.append(b"after the cut")
         assert voucher > max([highest] + vouchers), where
-        assert self._journal(flash).read(voucher) == b"after the cut", where
+        again = self._journal(flash)
+        assert again.read(voucher) == b"after the cut", where
+        newest = list(again.records(start=voucher, links=True))
+        assert newest[0][2] == hashes[-1], "%s: new record unlinked" % where
 
 
 def campaign(operations, program_unit, seed=1, keep_going=False):

@@ -8,12 +8,18 @@
 # and recycled oldest first; each starts with a header carrying a 32-bit
 # generation number, the first voucher it may hold, the export mark and
 # whether the near-full warning has been acknowledged for that mark.
+#
+# Each record also carries a link: the hash of the record before it (the
+# first 8 bytes of SHA-256 over that record's voucher, link and payload), so
+# that a record edited, removed or inserted later breaks the chain where it
+# was. The journal keeps only the newest record's hash in RAM.
 # The format on flash is described in docs/journal-format.md.
 #
 # RAM: one sector buffer and one header buffer, allocated in the constructor.
 # Mount reads one header per sector plus the newest sector.
 
 from micropython import const
+import hashlib
 import struct
 
 from terminal.crc32 import crc32
@@ -32,14 +38,19 @@ _EIO = const(5)
 _SECTOR_HEADER = "<IIIIII"
 _SECTOR_HEADER_SIZE = const(24)
 _SECTOR_HEADER_CHECKED = const(20)
-_SECTOR_MAGIC = const(0x024A5352)  # "RSJ" and format version 2, little-endian
+_SECTOR_MAGIC = const(0x034A5352)  # "RSJ" and format version 3, little-endian
+_SECTOR_MAGIC_V2 = const(0x024A5352)  # format 2: the same header, records without links
 
-# Record entry: kind, flags, payload length, voucher, header CRC-32, then the
-# payload and a CRC-32 over everything before it.
+# Record entry: kind, flags, payload length, voucher, header CRC-32, then
+# (linked records only) the link, then the payload and a CRC-32 over
+# everything before it.
 _ENTRY_HEADER = "<BBHII"
 _ENTRY_HEADER_SIZE = const(12)
 _ENTRY_OVERHEAD = const(16)
-_KIND_RECORD = const(0x52)  # "R"
+_LINK_SIZE = const(8)
+_LINKED_HEADER_SIZE = const(20)  # entry header and link
+_KIND_LINKED = const(0x4C)  # "L": a record with its link, written by format 3
+_KIND_RECORD = const(0x52)  # "R": a record without a link, format 2, only read
 _KIND_MARK = const(0x4D)  # "M": export mark, voucher field = exported up to
 _KIND_WARNED = const(0x41)  # "A": near-full warning acknowledged, voucher field = export mark
 _KIND_FILLER = const(0x00)  # one program unit cleared to 0, skipped by readers
@@ -51,6 +62,19 @@ _VALID = const(2)
 _CORRUPT = const(3)  # header intact, payload or CRC not: torn or damaged
 _GARBAGE = const(4)  # header unreadable: skipped by searching for the next one
 
+# CRC-32 over data followed by its own CRC (little-endian) is always this, so
+# a read-back entry is checked without slicing it apart.
+_CRC_RESIDUE = const(0x2144DF1C)
+
+# Views of the sector buffer's first n bytes kept for reuse, so that appending
+# records of a length seen recently allocates nothing.
+_SIZED_VIEWS = const(4)
+
+# The link of the first record ever, and of the first after a format.
+START_LINK = b"\x00" * _LINK_SIZE
+# The link reported for a record written by format 2, which kept none.
+NO_LINK = b"\xff" * _LINK_SIZE
+
 
 # What format() must be handed: the admin menu passes it after the PIN and a
 # confirmation, so nothing erases the journal by accident.
@@ -59,6 +83,15 @@ FORMAT_CONFIRMATION = "ERASE JOURNAL"
 
 class JournalFull(Exception):
     """No sector can be recycled without losing records not yet exported."""
+
+
+def record_hash(voucher, link, payload):
+    """What the next record's link holds: the first 8 bytes of SHA-256 over
+    voucher (u32 little-endian), this record's link and its payload."""
+    digest = hashlib.sha256(struct.pack("<I", voucher))
+    digest.update(link)
+    digest.update(payload)
+    return digest.digest()[:_LINK_SIZE]
 
 
 def _sequence_after(a, b):
@@ -91,11 +124,28 @@ class Journal:
         self._buffered = -1  # sector whose bytes the buffer holds, -1 for none
         self._header = bytearray(_SECTOR_HEADER_SIZE)
 
+        # Fixed views for building an entry, and views by length for
+        # programming it: made here so that append allocates nothing.
+        self._entry_checked = self._view[0:8]
+        self._entry_head = self._view[0:_ENTRY_HEADER_SIZE]
+        self._linked_head = self._view[0:_LINKED_HEADER_SIZE]
+        self._voucher_field = self._view[4:8]
+        self._link_field = self._view[_ENTRY_HEADER_SIZE:_LINKED_HEADER_SIZE]
+        self._unit_view = self._view[0:program_unit]
+        self._header_checked = self._view[0:_SECTOR_HEADER_CHECKED]
+        self._sized_lengths = [0] * _SIZED_VIEWS
+        self._sized_views = [None] * _SIZED_VIEWS
+        self._sized_next = 0
+
+        # The newest record's hash: the link of the next record.
+        self._chain = bytearray(_LINK_SIZE)
+
         self._data_start = self._align(_SECTOR_HEADER_SIZE)
         # Room kept at every sector's end so an export mark always fits.
         self._mark_reserve = self._align(_ENTRY_OVERHEAD)
         room = self._sector_size - self._data_start - self._mark_reserve
-        self.max_payload = min(0xFFFF, room // self._unit * self._unit - _ENTRY_OVERHEAD)
+        self.max_payload = min(0xFFFF, room // self._unit * self._unit - _ENTRY_OVERHEAD
+                               - _LINK_SIZE)
         if self.max_payload < 0:
             raise ValueError("sector too small for the journal")
         self._mounted = False
@@ -114,6 +164,7 @@ class Journal:
         self._oldest = 0  # -1: not known yet, found on demand
         self._count = 0  # -1: not known yet, counted on demand
         self._filler_pending = False
+        self._set_chain(START_LINK)
 
     # Mount and recovery.
 
@@ -169,12 +220,13 @@ class Journal:
         return self
 
     def _recover_head(self, first_voucher):
-        # Walk the newest sector: its records give the newest voucher, its
-        # marks the export mark, and its end the write position.
+        # Walk the newest sector: its records give the newest voucher and the
+        # chain's hash, its marks the export mark, and its end the write position.
         sector_size = self._sector_size
         self._load(self._head)
         next_voucher = first_voucher
         newest = 0
+        newest_at = -1
         damaged_tail = False
         walked_to = self._data_start
         offset = self._data_start
@@ -186,12 +238,13 @@ class Journal:
                 damaged_tail = True
             elif state != _FILLER:
                 damaged_tail = False
-                if kind == _KIND_RECORD:
+                if _is_record(kind):
                     # A damaged record's header is intact, so its voucher
                     # was handed out: it is not given again.
                     next_voucher = max(next_voucher, voucher + 1)
-                    if state == _VALID:
-                        newest = max(newest, voucher)
+                    if state == _VALID and voucher > newest:
+                        newest = voucher
+                        newest_at = offset
                 elif state == _VALID and kind == _KIND_MARK:
                     self._exported = max(self._exported, voucher)
                 elif state == _VALID:
@@ -217,14 +270,58 @@ class Journal:
         self._next_voucher = max(next_voucher, self._exported + 1)
         self._newest = newest if newest else -1
 
+        # The next record links to the newest one that can still be read.
+        if newest_at >= 0:
+            self._set_chain(self._entry_hash(newest_at))
+        else:
+            self._set_chain(self._hash_before_head())
+
         # A cut in the middle of a program can leave a unit that reads erased
         # but is not; the first write after mount clears one unit to be sure.
         self._filler_pending = True
 
+    def _hash_before_head(self):
+        # The hash of the newest record in the sectors behind the head, or
+        # START_LINK when none holds one (a new or formatted journal).
+        oldest_position = self._position(self._oldest_sector)
+        for position in range(self._sector_count - 2, oldest_position - 1, -1):
+            sector = (self._head + 1 + position) % self._sector_count
+            if self._live_header(sector) is None:
+                continue
+            offsets = []
+            self._walk(sector, offsets)
+            if offsets:
+                return self._entry_hash(offsets[-1])
+        return START_LINK
+
+    def _entry_hash(self, offset):
+        # record_hash() of the valid record entry at offset in the buffer.
+        kind, _, length, voucher, _ = struct.unpack_from(_ENTRY_HEADER, self._buffer, offset)
+        start = offset + _ENTRY_HEADER_SIZE
+        link = NO_LINK
+        if kind == _KIND_LINKED:
+            link = bytes(self._view[start:start + _LINK_SIZE])
+            start += _LINK_SIZE
+        return record_hash(voucher, link, self._view[start:start + length])
+
+    def _set_chain(self, digest):
+        chain = self._chain
+        for index in range(_LINK_SIZE):
+            chain[index] = digest[index]
+
+    def chain_hash(self):
+        """The newest record's hash, which the next record will link to."""
+        return bytes(self._chain)
+
     # Appending.
 
     def append(self, payload):
-        """Store payload; returns its voucher once it is in flash and reads back whole."""
+        """Store payload; returns its voucher once it is in flash and reads back whole.
+
+        Linked to the record before it. Once a sector is started and a record
+        of the same length was appended lately, the only allocation is the
+        SHA-256 of the record (MicroPython's hashlib has no other way).
+        """
         if not self._mounted:
             raise OSError(_EIO)
         length = len(payload)
@@ -235,7 +332,7 @@ class Journal:
             raise JournalFull("voucher numbers used up")
 
         was_empty = self._head < 0
-        self._write_entry(_KIND_RECORD, voucher, payload, self._mark_reserve)
+        self._write_entry(_KIND_LINKED, voucher, payload, self._mark_reserve)
         self._next_voucher = voucher + 1
         self._newest = voucher
         if was_empty or self._oldest == 0:
@@ -266,31 +363,62 @@ class Journal:
 
     def _write_entry(self, kind, voucher, payload, reserve):
         length = len(payload)
-        size = self._align(_ENTRY_OVERHEAD + length)
+        linked = kind == _KIND_LINKED
+        head = self._linked_head if linked else self._entry_head
+        body_end = len(head) + length
+        size = self._align(body_end + 4)
         self._make_room(size + reserve)
         offset = self._write_offset
 
         # Build the entry in the sector buffer, padded with the erased value.
         self._buffered = -1
         buf = self._buffer
-        view = self._view
         struct.pack_into("<BBHI", buf, 0, kind, 0, length, voucher)
-        struct.pack_into("<I", buf, 8, crc32(view[0:8]))
-        buf[_ENTRY_HEADER_SIZE:_ENTRY_HEADER_SIZE + length] = payload
-        body_end = _ENTRY_HEADER_SIZE + length
-        check = crc32(view[0:body_end])
+        struct.pack_into("<I", buf, 8, crc32(self._entry_checked))
+        if linked:
+            buf[_ENTRY_HEADER_SIZE:_LINKED_HEADER_SIZE] = self._chain
+        buf[len(head):body_end] = payload
+        check = crc32(payload, crc32(head))
         struct.pack_into("<I", buf, body_end, check)
         for index in range(body_end + 4, size):
             buf[index] = _ERASED
 
+        # The new hash before anything is programmed: if it fails for want of
+        # memory, nothing is written.
+        digest = self._link_digest(payload) if linked else None
+
         # Program, move past it whatever happens next, then read it back.
-        self._program(self._head, offset, view[0:size])
+        entry = self._sized(size)
+        self._program(self._head, offset, entry)
         self._write_offset = offset + size
-        self._device.readblocks(self._head, view[0:size], offset)
-        stored = struct.unpack_from("<I", buf, body_end)[0]
-        if stored != check or crc32(view[0:body_end]) != check:
+        self._device.readblocks(self._head, entry, offset)
+        if crc32(self._sized(body_end + 4)) != _CRC_RESIDUE:
             self._next_voucher = max(self._next_voucher, voucher + 1)
             raise OSError(_EIO)
+        if linked:
+            self._set_chain(digest)
+
+    def _link_digest(self, payload):
+        # record_hash() of the entry built at the start of the buffer, from
+        # views made once: the SHA-256 object and its digest are all it
+        # allocates.
+        digest = hashlib.sha256(self._voucher_field)
+        digest.update(self._link_field)
+        digest.update(payload)
+        return digest.digest()
+
+    def _sized(self, length):
+        # A view of the buffer's first length bytes, reused while that length
+        # keeps coming back.
+        lengths = self._sized_lengths
+        for slot in range(_SIZED_VIEWS):
+            if lengths[slot] == length:
+                return self._sized_views[slot]
+        slot = self._sized_next
+        self._sized_next = (slot + 1) % _SIZED_VIEWS
+        lengths[slot] = length
+        self._sized_views[slot] = self._view[0:length]
+        return self._sized_views[slot]
 
     def _make_room(self, size):
         filler = self._unit if self._filler_pending else 0
@@ -300,7 +428,7 @@ class Journal:
             for index in range(filler):
                 self._buffer[index] = _KIND_FILLER
             self._buffered = -1
-            self._program(self._head, self._write_offset, self._view[0:filler])
+            self._program(self._head, self._write_offset, self._unit_view)
             self._write_offset += filler
         self._filler_pending = False
 
@@ -330,8 +458,7 @@ class Journal:
             buf[index] = _ERASED
         struct.pack_into("<IIIII", buf, 0, _SECTOR_MAGIC, sequence, self._next_voucher,
                          self._exported, (self._warned_at + 1) & _MASK32)
-        struct.pack_into("<I", buf, _SECTOR_HEADER_CHECKED,
-                         crc32(self._view[0:_SECTOR_HEADER_CHECKED]))
+        struct.pack_into("<I", buf, _SECTOR_HEADER_CHECKED, crc32(self._header_checked))
         self._program(target, 0, self._view[0:self._data_start])
         if self._read_header(target) is None:
             raise OSError(_EIO)
@@ -351,6 +478,9 @@ class Journal:
     def _program(self, sector, offset, data):
         # Split at page boundaries: SPI NOR wraps a write inside its page.
         page = self._page_size
+        if not page or offset // page == (offset + len(data) - 1) // page:
+            self._device.writeblocks(sector, data, offset)
+            return
         while len(data):
             length = len(data)
             if page:
@@ -374,18 +504,20 @@ class Journal:
             state, kind, found, length, following = self._entry(offset)
             if state == _END:
                 break
-            if state == _VALID and kind == _KIND_RECORD:
+            if state == _VALID and _is_record(kind):
                 if found == voucher:
-                    start = offset + _ENTRY_HEADER_SIZE
+                    start = _payload_start(offset, kind)
                     return bytes(self._view[start:start + length])
                 if found > voucher:
                     break
             offset = following
         return None
 
-    def records(self, start=None, newest_first=False):
+    def records(self, start=None, newest_first=False, links=False):
         """Yield (voucher, payload), oldest first from start, or newest first down to start.
 
+        With links, (voucher, payload, link): link is the 8-byte hash of the
+        record before (record_hash), NO_LINK for a record of format 2.
         Reads one sector at a time into the journal's buffer; other calls
         between two steps are fine, the sector is read again if needed.
         """
@@ -402,7 +534,8 @@ class Journal:
                     return
                 last = self._position(sector)
             for position in range(last, oldest_position - 1, -1):
-                for item in self._sector_backwards((head + 1 + position) % sector_count, start):
+                for item in self._sector_backwards((head + 1 + position) % sector_count, start,
+                                                   links):
                     yield item
             return
 
@@ -412,10 +545,11 @@ class Journal:
             if sector >= 0:
                 first = self._position(sector)
         for position in range(first, sector_count):
-            for item in self._sector_forwards((head + 1 + position) % sector_count, start):
+            for item in self._sector_forwards((head + 1 + position) % sector_count, start,
+                                              links):
                 yield item
 
-    def _sector_forwards(self, sector, start):
+    def _sector_forwards(self, sector, start, links):
         if self._live_header(sector) is None:
             return
         offset = self._data_start
@@ -425,12 +559,11 @@ class Journal:
             state, kind, voucher, length, following = self._entry(offset)
             if state == _END:
                 return
-            if state == _VALID and kind == _KIND_RECORD and (start is None or voucher >= start):
-                begin = offset + _ENTRY_HEADER_SIZE
-                yield voucher, bytes(self._view[begin:begin + length])
+            if state == _VALID and _is_record(kind) and (start is None or voucher >= start):
+                yield self._item(offset, kind, voucher, length, links)
             offset = following
 
-    def _sector_backwards(self, sector, start):
+    def _sector_backwards(self, sector, start, links):
         if self._live_header(sector) is None:
             return
         offsets = []
@@ -438,10 +571,20 @@ class Journal:
         for offset in reversed(offsets):
             if self._buffered != sector:
                 self._load(sector)
-            _, _, length, voucher, _ = struct.unpack_from(_ENTRY_HEADER, self._buffer, offset)
+            kind, _, length, voucher, _ = struct.unpack_from(_ENTRY_HEADER, self._buffer, offset)
             if start is None or voucher <= start:
-                begin = offset + _ENTRY_HEADER_SIZE
-                yield voucher, bytes(self._view[begin:begin + length])
+                yield self._item(offset, kind, voucher, length, links)
+
+    def _item(self, offset, kind, voucher, length, links):
+        # What records() yields for the valid record entry at offset.
+        begin = _payload_start(offset, kind)
+        payload = bytes(self._view[begin:begin + length])
+        if not links:
+            return voucher, payload
+        link = NO_LINK
+        if kind == _KIND_LINKED:
+            link = bytes(self._view[begin - _LINK_SIZE:begin])
+        return voucher, payload, link
 
     def _walk(self, sector, offsets=None):
         # Count the valid records of a sector, noting their offsets if asked.
@@ -454,7 +597,7 @@ class Journal:
             state, kind, voucher, _, following = self._entry(offset)
             if state == _END:
                 break
-            if state == _VALID and kind == _KIND_RECORD:
+            if state == _VALID and _is_record(kind):
                 count += 1
                 last = voucher
                 if not first:
@@ -598,6 +741,8 @@ class Journal:
         self._oldest = 0
         self._count = 0
         self._filler_pending = False
+        # The chain starts again: a PC pulling next sees where, and why.
+        self._set_chain(START_LINK)
 
     def _locate_unexported(self):
         # The sector holding the oldest record not yet exported, -1 if none.
@@ -627,7 +772,7 @@ class Journal:
         self._device.readblocks(sector, header, 0)
         magic, sequence, first_voucher, exported, warned, check = struct.unpack(
             _SECTOR_HEADER, header)
-        if magic != _SECTOR_MAGIC \
+        if (magic != _SECTOR_MAGIC and magic != _SECTOR_MAGIC_V2) \
                 or crc32(memoryview(header)[0:_SECTOR_HEADER_CHECKED]) != check:
             return None
         return sequence, first_voucher, exported, warned - 1
@@ -691,7 +836,7 @@ class Journal:
         if kind == _KIND_FILLER:
             return _FILLER, 0, 0, 0, offset + self._unit
         if self._header_whole(offset):
-            body_end = offset + _ENTRY_HEADER_SIZE + length
+            body_end = _payload_start(offset, kind) + length
             stored = struct.unpack_from("<I", self._buffer, body_end)[0]
             state = _VALID if crc32(self._view[offset:body_end]) == stored else _CORRUPT
             return state, kind, voucher, length, self._align(body_end + 4)
@@ -699,8 +844,8 @@ class Journal:
 
     def _header_whole(self, offset):
         kind, _, length, _, header_check = struct.unpack_from(_ENTRY_HEADER, self._buffer, offset)
-        return (kind == _KIND_RECORD or kind == _KIND_MARK or kind == _KIND_WARNED) \
-            and offset + _ENTRY_OVERHEAD + length <= self._sector_size \
+        return (_is_record(kind) or kind == _KIND_MARK or kind == _KIND_WARNED) \
+            and _payload_start(offset, kind) + length + 4 <= self._sector_size \
             and crc32(self._view[offset:offset + 8]) == header_check
 
     def _resync(self, offset):
@@ -712,3 +857,14 @@ class Journal:
                 return offset
             offset += self._unit
         return self._sector_size
+
+
+def _is_record(kind):
+    return kind == _KIND_LINKED or kind == _KIND_RECORD
+
+
+def _payload_start(offset, kind):
+    # Where the payload of the entry at offset begins: after the link, if any.
+    if kind == _KIND_LINKED:
+        return offset + _LINKED_HEADER_SIZE
+    return offset + _ENTRY_HEADER_SIZE
