@@ -39,10 +39,10 @@ BOARDS = os.path.join(ROOT, "boards")
 _HOST_ONLY = {"_cpython.py"}
 
 # Board folders, and the PC-board modules each one needs beside the firmware.
-_BOARD_EXTRAS = {"unix": ["pc/norflash.py", "pc/offset_clock.py"], "pico": []}
+_BOARD_EXTRAS = {"unix": ["pc/norflash.py", "pc/offset_clock.py"], "pico": [], "esp32": []}
 
 # What `sys.platform` says on each board that can be flashed.
-_BOARD_PLATFORMS = {"unix": "linux", "pico": "rp2"}
+_BOARD_PLATFORMS = {"unix": "linux", "pico": "rp2", "esp32": "esp32"}
 
 
 class DeployError(ReslipError):
@@ -360,6 +360,11 @@ def _install(transport, port, board_name, image, ours, progress, session, starte
         raise DeployError(
             "the board runs .mpy v%d.%d but mpy-cross emits v%d.%d; install the "
             "mpy-cross that matches the board's MicroPython" % (board_version + ours))
+
+    # A real board's journal region is carved from its storage area once,
+    # keeping its files (reslip/carve.py); other boards are left as they are.
+    from reslip.carve import prepare as prepare_flash
+    prepare_flash(transport, board_name, progress)
 
     wanted = {path: hashlib.sha256(data).hexdigest() for path, data in image.items()}
     paths = sorted(image)
