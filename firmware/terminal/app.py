@@ -15,21 +15,20 @@
 #   idle(ms)       waits at most ms for input, so the loop does not spin
 #   gb2312_path    the GB2312 table file, or None
 
+import gc
+import sys
 import time
 
 from micropython import const
 
-from terminal import escpos, query, slip
 from terminal import record as rec
-from terminal.escpos import Printer, get_profile
+from terminal.feed import Printer
 from terminal.journal import Journal, JournalFull
 from terminal.menu import Menu, TerminalError
 from terminal.money import MAX_CENTS
 from terminal.pins import PinChecker, entry_matches, new_pin_entry
 from terminal.settings import Settings
-from terminal.slip import build_slip
 from terminal.textenc import TextEncoder
-from terminal.totals import Totals
 
 
 FIRMWARE_VERSION = "0.1.0"
@@ -76,7 +75,9 @@ class Terminal:
         return self.settings.get(name, default)
 
     def printer_profiles(self):
-        return sorted(escpos.PROFILES)
+        from terminal.escpos import PROFILES
+
+        return sorted(PROFILES)
 
     def attention(self):
         """The idle screen's note: the most pressing thing that needs doing, or None."""
@@ -184,7 +185,7 @@ class Terminal:
             raise TerminalError("NOT A SETTING")
         if name == "printer":
             try:
-                self.printer.profile = get_profile(value)
+                self.printer.profile = _profile(value)
             except ValueError:
                 raise TerminalError("NO SUCH PRINTER")
         elif name == "copies" and not 1 <= value <= len(_COPY_LABELS):
@@ -204,10 +205,12 @@ class Terminal:
     def set_clock(self, unix_seconds):
         """Sets the clock and journals the change (CLOCK_SET, the old time in its reference)."""
         old = self.clock.now() if self.clock.valid() else None
+        from terminal.slip import format_time
+
         event = rec.Record(
             rec.CLOCK_SET, operator=self.operator, batch=self.batch, timestamp=unix_seconds,
             clock_valid=True, currency=self._currency(),
-            reference="" if old is None else "was " + slip.format_time(old))
+            reference="" if old is None else "was " + format_time(old))
         self._commit(event)
         self.clock.set(unix_seconds)
         return event
@@ -289,9 +292,11 @@ class Terminal:
         `amount_max` the amount is a range from `amount_cents`."""
         # TODO: a search is capped at the newest _SEARCH_LIMIT matches, so a
         # result list fits in RAM; older ones need a narrower query.
-        return query.find_transactions(self.journal, amount_cents=amount_cents,
-                                       amount_max=amount_max, start=start, end=end,
-                                       limit=_SEARCH_LIMIT, kinds=_SLIP_KINDS)
+        from terminal.query import find_transactions
+
+        return find_transactions(self.journal, amount_cents=amount_cents,
+                                 amount_max=amount_max, start=start, end=end,
+                                 limit=_SEARCH_LIMIT, kinds=_SLIP_KINDS)
 
     def nearest(self, amount_cents=None, start=None, end=None, amount_max=None, limit=3):
         """The transactions closest to a search that found nothing: by amount
@@ -330,6 +335,8 @@ class Terminal:
     def batch_totals(self, batch=None):
         """Totals of `batch` (the open one by default) from the journal."""
         batch = self.batch if batch is None else batch
+        from terminal.totals import Totals
+
         totals = Totals(batch)
         for record in self._batch_records(batch):
             totals.add(record)
@@ -373,15 +380,19 @@ class Terminal:
         # wants the slip built a record at a time.
         records = [record for record in self._batch_records(self.batch)
                    if record.kind in _SLIP_KINDS]
-        self._submit(slip.build_detail_list(records, self.settings.values, self.printer.profile,
-                                            self.encoder, self.clock.now()))
+        from terminal.slip import build_detail_list
+
+        self._submit(build_detail_list(records, self.settings.values, self.printer.profile,
+                                       self.encoder, self.clock.now()))
         return len(records)
 
     def print_totals(self):
         """The totals report (汇总) of the open batch."""
         totals = self.batch_totals()
-        self._submit(slip.build_totals_report(totals, self.settings.values, self.printer.profile,
-                                              self.encoder, self.clock.now()))
+        from terminal.slip import build_totals_report
+
+        self._submit(build_totals_report(totals, self.settings.values, self.printer.profile,
+                                         self.encoder, self.clock.now()))
         return totals
 
     def print_test_page(self):
@@ -495,19 +506,54 @@ class Terminal:
         density = self.settings.get("density")
         init = self.printer.profile.init
         if density and job.startswith(init):
-            job = init + escpos.heat(*_DENSITY_HEAT[density - 1]) + job[len(init):]
+            from terminal.escpos import heat
+
+            job = init + heat(*_DENSITY_HEAT[density - 1]) + job[len(init):]
         return job
 
     def _slip(self, record, copy_label, reprint):
         # TODO: the header (merchant name and number) comes from the settings
         # in force now, so a reprint after the admin changed them differs from
         # the original there; journalling the header per batch would pin it.
+        from terminal.slip import build_slip
+
         return build_slip(record, self.settings.values, self.printer.profile, self.encoder,
                           copy_label=copy_label, reprint=reprint)
 
     def _settlement_slip(self, totals, closed_at, reprint):
-        return slip.build_settlement_slip(totals, self.settings.values, self.printer.profile,
-                                          self.encoder, closed_at, reprint=reprint)
+        from terminal.slip import build_settlement_slip
+
+        return build_settlement_slip(totals, self.settings.values, self.printer.profile,
+                                     self.encoder, closed_at, reprint=reprint)
+
+
+def _profile(name):
+    """The printer profile `name` (ValueError for none such)."""
+    from terminal.escpos import get_profile
+
+    return get_profile(name)
+
+
+def _drop_job_modules():
+    # Slips are built whole and queued as bytes; the printer's feed needs only
+    # terminal.feed to print them. The builders are forgotten once a turn of
+    # the main loop is done with them, so their RAM goes back to the heap and
+    # the next slip loads them afresh. Nothing keeps a reference to them:
+    # app.py imports them inside the functions that use them.
+    package = None
+    for name in _JOB_MODULES:
+        if name in sys.modules:
+            del sys.modules[name]
+            package = package or sys.modules["terminal"]
+            short = name[len("terminal."):]
+            if hasattr(package, short):
+                delattr(package, short)
+    if package is not None:
+        # Collected now, from the main loop, while no frame of theirs is on
+        # the stack: a collection started deeper down (inside the next key's
+        # work, say) can still find stale pointers to them there and keep
+        # them a while longer.
+        gc.collect()
 
 
 def _looks_like_card_number(text):
@@ -542,6 +588,8 @@ def _distance(value, low, high):
 
 
 _SLIP_KINDS = (rec.SALE, rec.VOID, rec.REFUND, rec.TRAINING_SALE)
+_JOB_MODULES = ("terminal.slip", "terminal.escpos")
+_DROP_JOB_MODULES = sys.implementation.name == "micropython"
 _ADMIN_SETTINGS = ("merchant_no", "terminal_no", "printer", "density", "copies",
                    "journal_policy", "training")
 # ESC 7 heating (dots, time, interval) for densities 1 (light) to 5 (dark).
@@ -563,7 +611,7 @@ class App:
         journal.mount()
 
         encoder = TextEncoder(board.gb2312_path, settings.get("code_page", "cp437"))
-        printer = Printer(board.printer_uart, get_profile(settings.get("printer", "qr204")),
+        printer = Printer(board.printer_uart, _profile(settings.get("printer", "qr204")),
                           encoder, baud=settings.get("printer_baud", 9600),
                           rx_wired=getattr(board, "printer_rx_wired", None),
                           ready=getattr(board, "printer_ready", None))
@@ -609,6 +657,8 @@ class App:
         self.terminal.printer.pump(now_ms)
         if self.link is not None:
             self.link.poll()
+        if _DROP_JOB_MODULES:
+            _drop_job_modules()
 
         if self.menu.changed:
             self.menu.changed = False

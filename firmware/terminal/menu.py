@@ -42,6 +42,7 @@
 # their RAM back to the sale path.
 
 from micropython import const
+import gc
 import sys
 import time
 
@@ -62,7 +63,10 @@ _IDLE_REFRESH_MS = const(1000)
 # The modules loaded behind the operator's PIN, dropped at the idle screen.
 # Only on the board: CPython has the RAM, and importing them again at every
 # return to idle would slow the long random-key tests threefold.
-_DEEPER_MENUS = ("menu_admin", "menu_supervisor", "menu_records", "menu_screens")
+# With them go the modules only they use (query for searches, totals for
+# batch totals), which the terminal imports on demand.
+_DEEPER_MENUS = ("menu_admin", "menu_supervisor", "menu_records", "menu_screens",
+                 "query", "totals")
 _DROP_DEEPER_MENUS = sys.implementation.name == "micropython"
 
 
@@ -186,10 +190,16 @@ class Menu:
         if len(self._stack) > 1 or not _DROP_DEEPER_MENUS:
             return
         import terminal
+        dropped = False
         for name in _DEEPER_MENUS:
             if "terminal." + name in sys.modules:
                 del sys.modules["terminal." + name]
                 delattr(terminal, name)
+                dropped = True
+        if dropped:
+            # Now, before stale pointers to them left on the stack by the
+            # work just done can keep them alive through a later collection.
+            gc.collect()
 
     # --- PIN lock ---
 
