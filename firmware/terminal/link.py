@@ -57,6 +57,7 @@ CMD_STATUS = const(0x53)  # "S"
 CMD_SALE = const(0x43)  # "C": record a sale sent by a cash register
 CMD_CHALLENGE = const(0x41)  # "A": ask for a challenge to prove the key with
 CMD_PROVE = const(0x4B)  # "K": the proof, HMAC-SHA256 of the challenge
+CMD_END_SESSION = const(0x5A)  # "Z": the PC is done; the next one proves the key again
 
 # Answer types (terminal -> PC).
 ANS_IDENTIFY = const(0x49)  # "I"
@@ -70,6 +71,7 @@ ANS_NAK = const(0x4E)  # "N": the command line was damaged; send it again
 ANS_REFUSED = const(0x58)  # "X": understood, but refused (code u8 + ASCII reason)
 ANS_CHALLENGE = const(0x41)  # "A": flags u8, challenge
 ANS_PROVEN = const(0x4B)  # "K": the key is proved; the session is open
+ANS_SESSION_ENDED = const(0x5A)  # "Z"
 
 # Refusal codes.
 REFUSED_UNKNOWN = const(1)
@@ -90,7 +92,7 @@ KEY_SIZE = const(32)
 CHALLENGE_SIZE = const(16)
 PROOF_SIZE = const(32)
 PROOF_PREFIX = b"reslip-link"
-SESSION_IDLE_MS = const(30000)  # a session ends after this long without a command
+SESSION_IDLE_MS = const(10000)  # a session ends after this long without a command
 SERVICE_WINDOW_MS = const(300000)  # how long the keypad opens a locked console for
 
 # Flags of a records frame.
@@ -547,6 +549,10 @@ class ServiceLink:
                 self._answer_challenge(seq)
             elif kind == CMD_PROVE:
                 self._answer_prove(seq, arguments)
+            elif kind == CMD_END_SESSION:
+                self._session_until = None
+                self._proof = None
+                self._send(ANS_SESSION_ENDED, seq)
             elif not self._in_session():
                 self._refuse(seq, REFUSED_NOT_AUTHENTICATED, NOT_AUTHENTICATED)
             elif kind == CMD_SET_CLOCK:

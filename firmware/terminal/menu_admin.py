@@ -1,9 +1,11 @@
 # The admin's menu: PINs, the slip header's numbers, the clock, the printer
-# (model, density, test page), copies, the journal policy and training mode.
+# (model, density, test page), copies, the journal policy, training mode and
+# the service window of a locked console.
 # Loaded by terminal.menu_records once the admin's PIN is right.
 
 from micropython import const
 
+from terminal import link
 from terminal.menu_entry import (KEY_CANCEL, KEY_ENTER, KEY_POINT, PIN_MAX_DIGITS,
                                  _DigitEntry, _Screen)
 from terminal.menu_screens import _Confirm, _DateEntry, _Options, _date_time
@@ -20,6 +22,7 @@ class _AdminMenu(_Options):
         _Options.__init__(self, (
             ("1 PINS 2 HEADER", "3 CLOCK 4 PRN *>"),
             ("5 COPIES 6 JRNL", "7 TRAINING    *>"),
+            ("8 SERVICE WINDOW", "FOR FLASH     *>"),
         ), {
             "1": _open_pin_admin,
             "2": _open_header,
@@ -28,6 +31,7 @@ class _AdminMenu(_Options):
             "5": _open_copies,
             "6": _open_journal_policy,
             "7": _confirm_training,
+            "8": _open_service_window,
         })
 
 
@@ -232,3 +236,26 @@ def _confirm_training(menu):
         _confirm_setting(menu, "TRAINING ON?", "NOT COUNTED", "training", True)
     else:
         _confirm_setting(menu, "TRAINING OFF?", "REAL SALES", "training", False)
+
+
+# --- service window ---
+
+def _open_service_window(menu):
+    """A locked console lets a Ctrl-C stop the app (for `reslip flash`) only
+    for a few minutes after the admin opens this window."""
+    if not link.locked():
+        menu._notice("NOT LOCKED", "FLASH ALLOWED")
+        return
+    if link.service_window_ms():
+        menu._push(_Confirm(
+            "CLOSE SERVICE?", "LOCK CONSOLE", ("service_window", False),
+            lambda menu: link.close_service_window(),
+            lambda menu, result: ("SERVICE CLOSED", "CONSOLE LOCKED"), "NOT CLOSED"))
+        return
+    # TODO: the journal has no record kind for this; an audit trail of who
+    # opened the window, and when, needs one.
+    shown = "%d MIN FOR FLASH" % (link.SERVICE_WINDOW_MS // 60000)
+    menu._push(_Confirm(
+        "OPEN SERVICE?", shown, ("service_window", True),
+        lambda menu: link.open_service_window(),
+        lambda menu, result: ("SERVICE OPEN", shown), "NOT OPENED"))

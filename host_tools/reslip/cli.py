@@ -26,6 +26,8 @@ def find_port(given, box=boardbox.DEFAULT_BOX):
 
 
 _KEYPAD_KEYS = "0123456789*#ABCD"
+_KEY_FILE_HELP = ("the terminal's link key file, from `reslip provision` (default: the file "
+                  "$RESLIP_KEY_FILE names; none for a terminal without a key)")
 
 # What the terminal can hold: vouchers are u32 counted from 1, operators 00-99.
 VOUCHERS = (1, 0xFFFFFFFF)
@@ -170,17 +172,39 @@ def cmd_sale(args):
         cents = parse_amount(args.amount)
     except ValueError as error:
         raise ReslipError("%r is not an amount (%s); write 12.50" % (args.amount, error))
+    key = link_key(args)
     port = find_port(args.port, args.box)
     voucher = record_sale(port, cents, args.method, card=args.card or "",
-                          reference=args.reference or "")
+                          reference=args.reference or "", key=key)
     print("recorded as voucher %06d" % voucher)
 
 
 def cmd_pull(args):
     from reslip.pull import pull
+    key = link_key(args)
     port = find_port(args.port, args.box)
-    summary = pull(port, args.db, csv_path=args.csv)
+    summary = pull(port, args.db, csv_path=args.csv, key=key)
     print(str(summary))
+    return summary.exit_status
+
+
+def link_key(args):
+    """The link key from --key-file, else from $RESLIP_KEY_FILE, else None."""
+    from reslip.link import LinkError, key_from_environment
+
+    not_empty(args.key_file, "--key-file")
+    try:
+        return key_from_environment(args.key_file)
+    except LinkError as error:
+        raise ReslipError(str(error)) from None
+
+
+def cmd_provision(args):
+    from reslip.provision import provision
+
+    not_empty(args.key_file, "--key-file")
+    port = find_port(args.port, args.box)
+    print(str(provision(port, args.key_file, lock=args.lock)))
 
 
 def cmd_sim(args):
@@ -219,6 +243,7 @@ def parser():
     pull.add_argument("port", nargs="?")
     pull.add_argument("--db", default="reslip.sqlite", help="SQLite store (default reslip.sqlite)")
     pull.add_argument("--csv", help="also write the stored records to this CSV file")
+    pull.add_argument("--key-file", help=_KEY_FILE_HELP)
     pull.add_argument("--box", default=boardbox.DEFAULT_BOX, help=argparse.SUPPRESS)
     pull.set_defaults(run=cmd_pull)
 
@@ -264,8 +289,27 @@ def parser():
     sale.add_argument("--method", choices=["cash", "card", "qr"], default="cash")
     sale.add_argument("--card", help="the card number; only its last 4 digits leave this PC")
     sale.add_argument("--reference", help="the register's reference, at most 40 bytes")
+    sale.add_argument("--key-file", help=_KEY_FILE_HELP)
     sale.add_argument("--box", default=boardbox.DEFAULT_BOX, help=argparse.SUPPRESS)
     sale.set_defaults(run=cmd_sale)
+
+    setup = verbs.add_parser(
+        "provision", help="give a terminal its service-link key; lock its console",
+        description="Sets the terminal's service-link key from KEY_FILE (made with a new "
+        "random key when it does not exist; keep it: pull and sale need it). --lock locks "
+        "the console for production: Ctrl-C no longer stops the app and the REPL does not "
+        "answer, except for a few minutes after the admin opens the service window at the "
+        "keypad (admin menu, 8). A locked terminal needs that window open for flash and for "
+        "provision itself.")
+    setup.add_argument("port", nargs="?")
+    setup.add_argument("--key-file", required=True, help="the terminal's key file")
+    locking = setup.add_mutually_exclusive_group()
+    locking.add_argument("--lock", dest="lock", action="store_const", const=True,
+                         help="lock the console (production)")
+    locking.add_argument("--unlock", dest="lock", action="store_const", const=False,
+                         help="unlock the console")
+    setup.add_argument("--box", default=boardbox.DEFAULT_BOX, help=argparse.SUPPRESS)
+    setup.set_defaults(run=cmd_provision, lock=None)
 
     sim = verbs.add_parser("sim", help="the terminal in this window")
     sim.add_argument("--script", help="a key script to run instead of the keyboard")

@@ -1,7 +1,8 @@
 """`reslip demo`: the whole terminal, end to end, on the board in a box.
 
 Starts the MicroPython unix port on a pseudo-terminal, deploys the firmware
-with `reslip flash`, types a keypad session (sales, reprint of the last slip,
+with `reslip flash`, gives it a service-link key with `reslip provision`,
+types a keypad session (sales, reprint of the last slip,
 a sale found by voucher number and reprinted), pulls the journal into SQLite
 and CSV, and writes what the printer received as raw bytes, text and pictures.
 """
@@ -43,18 +44,31 @@ def run_demo(out, session=SESSION, say=print):
         result = flash(port, "unix", progress=lambda line: None)
         say("   compiled by mpy-cross; %s" % (result,))
 
-        say("3. keypad session from %s" % os.path.relpath(session, ROOT))
+        key_file = os.path.join(out, "terminal.key")
+        say("3. reslip provision %s --key-file %s" % (port, os.path.relpath(key_file, out)))
+        from reslip.provision import provision
+        done = provision(port, key_file)
+        say("   " + str(done).replace("\n", "\n   "))
+
+        say("4. keypad session from %s" % os.path.relpath(session, ROOT))
         run_box_script(box, session, say=lambda line: say("   " + line))
 
-        say("4. reslip pull %s" % port)
-        from reslip.pull import pull
+        from reslip.link import read_key_file
+        from reslip.pull import PullError, pull
+        say("5. reslip pull %s, first without the key" % port)
+        try:
+            pull(port, os.path.join(out, "journal.sqlite"))
+        except PullError as refusal:
+            say("   refused as it should be: %s" % refusal)
+        else:
+            raise ReslipError("the terminal answered a PC without its key")
         summary = pull(port, os.path.join(out, "journal.sqlite"),
-                       csv_path=os.path.join(out, "journal.csv"))
-        say("   " + str(summary))
+                       csv_path=os.path.join(out, "journal.csv"), key=read_key_file(key_file))
+        say("   with --key-file terminal.key: " + str(summary))
     finally:
         boardbox.stop(box)
 
-    say("5. what the printer received")
+    say("6. what the printer received")
     slips = write_slips(os.path.join(box, "printer.bin"), out)
 
     say("")
@@ -64,6 +78,7 @@ def run_demo(out, session=SESSION, say=print):
     say("  slips/slip-NN.png    each slip as a picture, 384 dots wide")
     say("  journal.csv          the journal as pulled (UTF-8 with BOM)")
     say("  journal.sqlite       the PC's store")
+    say("  terminal.key         the terminal's service-link key (pull needs it)")
     say("  board/               the board in a box: its files, flash.bin, screen.txt")
     reprints = sum(1 for slip in slips if "REPRINT" in slip.text)
     say("  %d slips, %d of them reprints" % (len(slips), reprints))

@@ -71,6 +71,8 @@ _READ_TIMEOUT_S = 1
 _STOP_APP_S = 0.2
 _RAW_REPL_TRIES = 3
 _RAW_REPL_WAIT_S = 3
+_LINK_READ_S = 0.05
+_LINK_PROBE_S = 0.5
 
 SLOTS = ("a", "b")
 POINTER = "active"
@@ -102,10 +104,41 @@ def _chosen():
     return None
 
 
+def _locked(slot):
+    # The console lock (setting link_locked), read before the app runs: the
+    # terminal's own changes at the root over the version's config.json.
+    import json
+    layers = []
+    for path in ("reslip-settings.json", "reslip-settings.json.new"):
+        try:
+            with open(path) as file:
+                layers.append(json.load(file))
+            break
+        except OSError:
+            continue
+        except ValueError:
+            break
+    try:
+        with open(slot + "/config.json") as file:
+            layers.append(json.load(file))
+    except (OSError, ValueError):
+        pass
+    for settings in layers:
+        if isinstance(settings, dict) and "link_locked" in settings:
+            return bool(settings["link_locked"])
+    return False
+
+
 _slot = _chosen()
 if _slot is None:
     print("no firmware installed: run `reslip flash`")
 else:
+    _lock = _locked(_slot)
+    if _lock:
+        # A locked console takes no Ctrl-C from the very start: only the
+        # service window, opened at the keypad, lets one stop the app.
+        import micropython
+        micropython.kbd_intr(-1)
     # The chosen version's modules come first; the other's are forgotten (an
     # app started again after a switch runs in the same interpreter).
     _base = os.getcwd().rstrip("/")
@@ -115,7 +148,24 @@ else:
     os.chdir(_slot)
     with open("main.py") as _file:
         _source = _file.read()
-    exec(_source)
+    while True:
+        try:
+            exec(_source)
+            break
+        except KeyboardInterrupt:
+            raise  # stopped on purpose: unlocked, or in the service window
+        except Exception:
+            if not _lock:
+                raise
+            # A locked terminal never falls to the REPL: it starts again (a
+            # real board resets; the unix port has no reset).
+            try:
+                import machine
+                machine.reset()
+            except (ImportError, AttributeError):
+                pass
+            import time
+            time.sleep(1)
 """
 
 
@@ -475,15 +525,39 @@ def _enter_raw_repl(transport, port):
 
     transport.serial.write(b"\r\x03")
     time.sleep(_STOP_APP_S)
-    for _ in range(_RAW_REPL_TRIES):
+    for attempt in range(_RAW_REPL_TRIES):
         try:
             # mpremote prints what it got when it fails; the error below says it better.
             with contextlib.redirect_stdout(io.StringIO()):
                 transport.enter_raw_repl(soft_reset=False, timeout_overall=_RAW_REPL_WAIT_S)
             return
         except TransportError:
+            if attempt == 0:
+                _refuse_if_locked(transport)
             continue
     raise DeployError("no REPL answers on %s; is a board attached and powered?" % port)
+
+
+def _refuse_if_locked(transport):
+    """Raises DeployError when the app still runs, locked, with its service
+    window closed: Ctrl-C cannot stop it, so waiting longer is no use."""
+    from reslip.link import HostLink, LinkError
+    from terminal.link import SERVICE_WINDOW_MS
+
+    port = transport.serial
+    timeout = port.timeout
+    port.timeout = _LINK_READ_S
+    try:
+        identity = HostLink(port, timeout_s=_LINK_PROBE_S, retries=2).identify(prove_key=False)
+    except LinkError:
+        return  # not our app answering: go on trying the REPL
+    finally:
+        port.timeout = timeout
+    if identity.locked and not identity.service_open:
+        raise DeployError(
+            "terminal %s is locked: its REPL does not answer. Open the service window at its "
+            "keypad (admin menu, 8 SERVICE WINDOW), then run flash again within %d minutes"
+            % (identity.terminal, SERVICE_WINDOW_MS // 60000))
 
 
 def _write_and_rename(transport, path, data):

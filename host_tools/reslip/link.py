@@ -184,14 +184,16 @@ class HostLink:
 
     # -- commands -------------------------------------------------------------
 
-    def identify(self):
+    def identify(self, prove_key=True):
         """The terminal's Identity: number, firmware, and journal figures.
 
         A terminal with a key is asked for a challenge and given the proof
         first; without a key (or with the wrong one) this raises
-        NotAuthenticated, so no later command meets a refusal."""
+        NotAuthenticated, so no later command meets a refusal. prove_key
+        False: the identity as any PC gets it (journal figures 0 when the
+        terminal has a key), nothing proved."""
         identity = self._identity()
-        if identity.key_set and not self._in_session:
+        if prove_key and identity.key_set and not self._in_session:
             if self._key is None:
                 raise NotAuthenticated()
             self.authenticate()
@@ -214,6 +216,18 @@ class HostLink:
         self._exchange(wire.CMD_PROVE, proof, wire.ANS_PROVEN)
         self._in_session = True
         return True
+
+    def end_session(self):
+        """Tells the terminal this PC is done, so that whoever plugs in next
+        must prove the key again rather than wait out the session. Best effort:
+        a session not ended lapses after a few seconds of silence anyway."""
+        if not self._in_session:
+            return
+        self._in_session = False
+        try:
+            self._exchange_once(wire.CMD_END_SESSION, b"", wire.ANS_SESSION_ENDED, None)
+        except LinkError:
+            pass
 
     def _identity(self):
         body = self._exchange(wire.CMD_IDENTIFY, b"", wire.ANS_IDENTIFY)

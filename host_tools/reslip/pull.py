@@ -103,6 +103,7 @@ def pull_over(port, db_path, csv_path=None, jsonl_path=None, timeout_s=1.0, key=
         missing = first_seen - start if first_seen is not None and first_seen > start else 0
 
         exported_up_to, export_note = _confirm(link, store, identity, conflicts)
+        link.end_session()  # whoever plugs in next proves the key again
 
         csv_rows = None
         try:

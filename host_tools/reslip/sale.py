@@ -34,7 +34,9 @@ def record_sale(port_path, amount_cents, method="cash", card="", reference="", t
             link = HostLink(port, timeout_s=timeout_s, key=key)
             # The key is proved before the sale goes out: a wrong one fails here.
             link.identify()
-            return link.record_sale(amount_cents, METHODS[method], card, reference)
+            voucher = link.record_sale(amount_cents, METHODS[method], card, reference)
+            link.end_session()
+            return voucher
         except NotAuthenticated as refusal:
             raise ReslipError("%s; the sale was not recorded" % refusal) from None
         except Refused as refusal:
