@@ -96,6 +96,9 @@ def _prefix(mount_point):
 def boot_source(store_expr, layout, mount_point="/", lfs_options=""):
     """The program the stub runs at boot: mounts the real file system at
     mount_point, or the stub read-only when the real one does not mount."""
+    # TODO: on rp2, rp2.Flash(start=, len=) would serve the file system
+    # without a Python call per block; the view is kept for one program on
+    # both boards until its speed is measured on a Pico.
     return "\n".join((
         "import vfs",
         "S=%s" % store_expr,
