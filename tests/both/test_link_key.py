@@ -195,3 +195,12 @@ def test_identity_says_locked_and_whether_the_window_is_open():
     finally:
         link.close_service_window()
         link.set_locked(False)
+
+
+def test_a_pc_that_ends_its_session_leaves_none_behind():
+    pc = _Pc()
+    assert pc.prove()[0][0] == link.ANS_PROVEN
+    assert pc.ask(link.CMD_END_SESSION) == (link.ANS_SESSION_ENDED, b"")
+    # Whoever plugs in next finds no session to ride on.
+    assert pc.ask(link.CMD_STATUS) == (link.ANS_REFUSED, NOT_AUTHENTICATED)
+    assert pc.ask(link.CMD_IDENTIFY)[1][8:25] == bytes(17)
