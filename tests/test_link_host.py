@@ -11,6 +11,7 @@ from reslip.link import ExportRefused, HostLink, LinkError, NoAnswer, export_sum
 from reslip.pull import PullError, pull_over
 from reslip.store import Store
 from terminal import link as wire
+from terminal.journal import START_LINK, record_hash
 from terminal.link import ServiceLink
 from terminal.record import CARD, CASH, SALE, Record
 
@@ -37,10 +38,15 @@ class FakeJournal:
     def read(self, voucher):
         return self.items.get(voucher)
 
-    def records(self, start=None, newest_first=False):
-        for voucher in sorted(self.items, reverse=newest_first):
-            if start is None or voucher >= start:
-                yield voucher, self.items[voucher]
+    def records(self, start=None, newest_first=False, links=False):
+        chained = []
+        link = START_LINK  # each record links to the hash of the one before
+        for voucher in sorted(self.items):
+            chained.append((voucher, self.items[voucher], link))
+            link = record_hash(voucher, link, self.items[voucher])
+        for item in chained[::-1] if newest_first else chained:
+            if start is None or item[0] >= start:
+                yield item if links else item[:2]
 
     @property
     def count(self):

@@ -99,7 +99,8 @@ SERVICE_WINDOW_MS = const(300000)  # how long the keypad opens a locked console 
 RECORDS_LAST = const(0x01)  # last frame of this answer
 RECORDS_END = const(0x02)  # the journal has nothing after `next`
 
-ENTRY_OVERHEAD = const(10)  # voucher u32, length u16, CRC-32 u32
+ENTRY_OVERHEAD = const(18)  # voucher u32, length u16, CRC-32 u32, link
+LINK_SIZE = const(8)  # the journal's link: hash of the record before (journal.record_hash)
 _RECORDS_HEAD = const(9)  # flags u8, start voucher u32, next voucher u32
 _VERIFY_SLICE = const(32)  # records checked per poll() while confirming
 _WRITE_CHUNK = const(1024)
@@ -716,7 +717,7 @@ class ServiceLink:
         next_voucher = self._stream_next
 
         # A fresh iterator per frame: the app may append between two polls.
-        for voucher, payload in self._journal.records(start=next_voucher):
+        for voucher, payload, link in self._journal.records(start=next_voucher, links=True):
             if voucher < next_voucher:
                 continue
             length = len(payload)
@@ -731,7 +732,8 @@ class ServiceLink:
             end = at + 6 + length
             entry = crc32(view[at:end])
             struct.pack_into("<I", frame, end, entry)
-            at = end + CRC_SIZE
+            frame[end + CRC_SIZE:end + CRC_SIZE + LINK_SIZE] = link
+            at = end + CRC_SIZE + LINK_SIZE
             next_voucher = voucher + 1
             struct.pack_into("<I", self._entry_bytes, 0, entry)
             self._sent_chain = crc32(self._entry_bytes, self._sent_chain)

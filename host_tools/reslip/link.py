@@ -108,8 +108,9 @@ Identity = collections.namedtuple("Identity", (
     "protocol", "terminal", "firmware", "count", "oldest", "newest", "exported_up_to",
     "near_full", "key_set", "locked", "service_open"))
 
-# One record as it came over the link: crc is the entry CRC, already checked.
-PulledRecord = collections.namedtuple("PulledRecord", ("voucher", "payload", "crc"))
+# One record as it came over the link: crc is the entry CRC, already checked;
+# link is the journal's hash of the record before it (terminal.journal.record_hash).
+PulledRecord = collections.namedtuple("PulledRecord", ("voucher", "payload", "crc", "link"))
 
 
 def card_last4(card):
@@ -435,18 +436,19 @@ class HostLink:
                 raise _Damaged()
             voucher, length = struct.unpack_from("<IH", body, at)
             end = at + 6 + length
-            if end + 4 > len(body) or voucher <= previous:
+            if end + 4 + wire.LINK_SIZE > len(body) or voucher <= previous:
                 self.stats["damaged_frames"] += 1
                 raise _Damaged()
             (crc,) = struct.unpack_from("<I", body, end)
             if wire.crc32(body[at:end]) != crc:
                 self.stats["damaged_frames"] += 1
                 raise _Damaged()
-            records.append(PulledRecord(voucher, body[at + 6:end], crc))
+            records.append(PulledRecord(voucher, body[at + 6:end], crc,
+                                        bytes(body[end + 4:end + 4 + wire.LINK_SIZE])))
             self.stats["record_bytes"] += length + wire.ENTRY_OVERHEAD - 2
             self.stats["payload_bytes"] += length
             previous = voucher
-            at = end + 4
+            at = end + 4 + wire.LINK_SIZE
         if next_voucher <= previous or next_voucher < start:
             self.stats["damaged_frames"] += 1
             raise _Damaged()

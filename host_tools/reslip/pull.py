@@ -5,6 +5,13 @@ arrived and been checked, so a cable pulled mid-way loses nothing: the next
 pull starts after the highest voucher the store holds. The terminal's export
 mark moves only after it has found, in its own journal, the same records the
 store holds (count and CRCs).
+
+Each record carries the journal's link: the hash of the record before it. The
+pull follows that chain from the newest record checked by the pull before
+(kept in the store) and reports, by voucher, wherever it breaks: a record
+changed after it was written, records removed or inserted, a journal formatted
+or replaced. The records are stored all the same, and the breaks flagged in
+the store; the summary says so and `reslip pull` exits with status 3.
 """
 
 import collections
@@ -13,11 +20,17 @@ import time
 
 import serial
 
+from terminal.journal import NO_LINK, START_LINK, record_hash
+
 from reslip.errors import ReslipError
 from reslip.link import ExportRefused, HostLink, LinkError, export_summary
 from reslip.store import Store
 
-__all__ = ["pull", "pull_over", "PullError", "PullSummary"]
+__all__ = ["pull", "pull_over", "PullError", "PullSummary", "ChainCheck", "CHAIN_BROKEN_STATUS"]
+
+# The exit status of `reslip pull` when the chain is broken: the records are
+# stored, but someone must look at the terminal before trusting them.
+CHAIN_BROKEN_STATUS = 3
 
 BAUD_RATE = 115200  # a USB CDC port ignores it; a USB serial adapter needs it
 _READ_TIMEOUT_S = 0.05
@@ -29,9 +42,16 @@ class PullError(ReslipError):
 
 class PullSummary(collections.namedtuple("PullSummary", (
         "terminal", "firmware", "received", "added", "duplicates", "conflicts", "undecodable",
-        "missing", "exported_up_to", "export_note", "csv_rows", "seconds", "wire_efficiency"))):
+        "missing", "exported_up_to", "export_note", "csv_rows", "seconds", "wire_efficiency",
+        "chain"))):
     """What one pull did. missing: vouchers the terminal no longer held when the
-    PC asked for them; export_note: why the export mark did not move, or ""."""
+    PC asked for them; export_note: why the export mark did not move, or "";
+    chain: the ChainCheck of the records received."""
+
+    @property
+    def exit_status(self):
+        """0, or CHAIN_BROKEN_STATUS when the journal's chain is broken."""
+        return CHAIN_BROKEN_STATUS if self.chain.problems else 0
 
     def __str__(self):
         lines = ["terminal %s (firmware %s): %d record(s) received, %d new, %d already stored"
@@ -47,6 +67,7 @@ class PullSummary(collections.namedtuple("PullSummary", (
         if self.missing:
             lines.append("warning: %d voucher(s) were gone from the terminal before this pull"
                          % self.missing)
+        lines.extend(self.chain.report())
         if self.export_note:
             lines.append("export not confirmed: " + self.export_note)
         else:
@@ -87,11 +108,13 @@ def pull_over(port, db_path, csv_path=None, jsonl_path=None, timeout_s=1.0, key=
         received = added = duplicates = undecodable = 0
         conflicts = []
         first_seen = None
+        chain = ChainCheck(store.chain_head(terminal), identity.oldest)
         try:
             for batch in link.pull(start):
                 if first_seen is None:
                     first_seen = batch[0].voucher
-                result = store.add(terminal, batch)
+                flags = chain.feed(batch)
+                result = store.add(terminal, batch, chain=chain.previous, flags=flags)
                 received += len(batch)
                 added += result.added
                 duplicates += result.duplicates
@@ -120,7 +143,7 @@ def pull_over(port, db_path, csv_path=None, jsonl_path=None, timeout_s=1.0, key=
     return PullSummary(
         terminal, identity.firmware, received, added, duplicates, conflicts, undecodable, missing,
         exported_up_to, export_note, csv_rows, time.monotonic() - started,
-        link.stats["record_bytes"] / wire_in if wire_in else 0.0)
+        link.stats["record_bytes"] / wire_in if wire_in else 0.0, chain)
 
 
 def _confirm(link, store, identity, conflicts):
@@ -140,3 +163,93 @@ def _confirm(link, store, identity, conflicts):
         return identity.exported_up_to, refusal.reason
     except LinkError as error:
         return identity.exported_up_to, "%s (the records are stored; pull again to retry)" % error
+
+
+class ChainCheck:
+    """Follows the journal's hash chain over one terminal's records as they
+    arrive in voucher order.
+
+    head: (voucher, hash) of the newest record checked before (Store.chain_head),
+    None at a terminal's first pull. oldest_held: the terminal's oldest voucher
+    when the pull began: records before it were dropped by the terminal, so a
+    link into them cannot be checked and is not a break."""
+
+    def __init__(self, head, oldest_held):
+        self.previous = head
+        self._oldest_held = oldest_held
+        self.checked = []  # [first, last] voucher of the records whose link matched
+        self.problems = []  # (voucher, text) of every break
+        self.notes = []
+        self.unlinked = 0  # records of journal format 2, which have no link
+
+    def feed(self, records):
+        """Checks records (with voucher, payload, link) that follow the ones fed
+        before; returns the breaks among them as (voucher, text)."""
+        found = []
+        for record in records:
+            voucher = record.voucher
+            problem = self._check(voucher, bytes(record.link))
+            if problem is not None:
+                found.append((voucher, problem))
+            self.previous = (voucher, record_hash(voucher, record.link, bytes(record.payload)))
+        self.problems.extend(found)
+        return found
+
+    def _check(self, voucher, link):
+        # A break's text, or None; notes what is unusual but no break.
+        if link == NO_LINK:
+            self.unlinked += 1
+            return None
+        if self.previous is None:
+            if link != START_LINK:
+                self.notes.append("voucher %06d is the oldest the terminal holds: its link to "
+                                  "the records it dropped before cannot be checked" % voucher)
+            self._matched(voucher)
+            return None
+
+        before, expected = self.previous
+        if link == expected:
+            if voucher > before + 1:
+                self.notes.append("voucher(s) %s were never written (numbers skipped after a "
+                                  "power cut); the chain runs on unbroken" % _span(before + 1,
+                                                                                voucher - 1))
+            self._matched(voucher)
+            return None
+        if link == START_LINK:
+            return ("the chain starts again here: the terminal's journal was formatted or "
+                    "replaced after voucher %06d" % before)
+        if voucher > before + 1 and voucher == self._oldest_held:
+            self.notes.append("voucher(s) %s were dropped by the terminal before this PC "
+                              "pulled them: the chain is checked from voucher %06d on"
+                              % (_span(before + 1, voucher - 1), voucher))
+            self._matched(voucher)
+            return None
+        if voucher == before + 1:
+            return ("its link does not match voucher %06d: %06d was changed after it was "
+                    "written, or a record was removed or inserted between them" % (before, before))
+        return ("voucher(s) %s are missing and its link does not match voucher %06d: records "
+                "were removed, or lost to flash damage" % (_span(before + 1, voucher - 1), before))
+
+    def _matched(self, voucher):
+        if not self.checked:
+            self.checked = [voucher, voucher]
+        self.checked[1] = voucher
+
+    def report(self):
+        """Lines for the pull's summary."""
+        lines = ["warning: journal chain broken at voucher %06d: %s" % problem
+                 for problem in self.problems]
+        if self.problems:
+            lines.append("warning: the records are stored, and flagged in the store's "
+                         "chain_flags table: check the terminal before trusting them")
+        elif self.checked:
+            lines.append("journal chain intact over vouchers %s" % _span(*self.checked))
+        lines.extend("note: " + note for note in self.notes)
+        if self.unlinked:
+            lines.append("note: %d record(s) written by an older journal format carry no link"
+                         % self.unlinked)
+        return lines
+
+
+def _span(first, last):
+    return "%06d" % first if first == last else "%06d..%06d" % (first, last)

@@ -1,10 +1,14 @@
 """The PC's store of pulled records: one SQLite file, no server.
 
 A record is keyed by (terminal, voucher). Its payload is kept exactly as the
-terminal sent it, beside decoded columns for searching. Storing a record that
-is already there changes nothing; a different payload under a key already
-taken is a conflict: it is set aside in its own table and reported, never
-written over the first.
+terminal sent it, with its link in the journal's hash chain, beside decoded
+columns for searching. Storing a record that is already there changes nothing;
+a different payload under a key already taken is a conflict: it is set aside
+in its own table and reported, never written over the first.
+
+Per terminal the store also keeps the hash of the newest record whose chain
+was checked (so the next pull checks on from it) and every place the chain
+was found broken, by voucher.
 """
 
 import collections
@@ -16,11 +20,16 @@ import time
 from terminal.record import (
     KIND_NAMES, METHOD_NAMES, REFUND, REPRINT, SALE, TRAINING_SALE, VOID, Record,
 )
+from terminal.record import mask_card  # the slip's mask, for every PC output
 
 from reslip.errors import ReslipError
 
 __all__ = ["Store", "StoreError", "AddResult", "format_amount", "mask_card", "format_time",
            "TRANSACTION_KINDS"]
+
+# Columns added since the first stores were made: (name, type), added to an
+# older store when it is opened.
+_ADDED_COLUMNS = (("link", "BLOB"),)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -40,6 +49,7 @@ CREATE TABLE IF NOT EXISTS records (
     clock_valid  INTEGER,
     batch        INTEGER,
     refers_to    INTEGER,
+    link         BLOB,
     PRIMARY KEY (terminal, voucher)
 );
 CREATE TABLE IF NOT EXISTS conflicts (
@@ -50,6 +60,18 @@ CREATE TABLE IF NOT EXISTS conflicts (
     UNIQUE (terminal, voucher, payload)
 );
 CREATE INDEX IF NOT EXISTS records_by_time ON records (timestamp);
+CREATE TABLE IF NOT EXISTS chain (
+    terminal   TEXT    PRIMARY KEY,
+    voucher    INTEGER NOT NULL,
+    hash       BLOB    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chain_flags (
+    terminal   TEXT    NOT NULL,
+    voucher    INTEGER NOT NULL,
+    problem    TEXT    NOT NULL,
+    seen_at    INTEGER NOT NULL,
+    UNIQUE (terminal, voucher, problem)
+);
 CREATE TABLE IF NOT EXISTS pc_reprints (
     terminal   TEXT    NOT NULL,
     voucher    INTEGER NOT NULL,
@@ -87,11 +109,6 @@ def format_amount(cents):
     return "%s%d.%02d" % (sign, cents // 100, cents % 100)
 
 
-def mask_card(last4):
-    """The card number as the slip prints it: only the last four digits shown."""
-    return "*" * 12 + last4 if last4 else ""
-
-
 def format_time(unix_seconds):
     """'2026-12-03 16:42:05', UTC, like the slip."""
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(unix_seconds))
@@ -105,6 +122,11 @@ class Store:
         try:
             self._db = sqlite3.connect(path)
             self._db.executescript(_SCHEMA)
+            columns = [row[1] for row in self._db.execute("PRAGMA table_info(records)")]
+            with self._db:
+                for name, kind in _ADDED_COLUMNS:
+                    if name not in columns:
+                        self._db.execute("ALTER TABLE records ADD COLUMN %s %s" % (name, kind))
         except sqlite3.Error as error:
             raise StoreError("cannot open the store %s: %s" % (path, error)) from None
 
@@ -117,14 +139,19 @@ class Store:
     def __exit__(self, *exc):
         self.close()
 
-    def add(self, terminal, records):
-        """Stores (voucher, payload, crc) triples of one terminal in one transaction."""
+    def add(self, terminal, records, chain=None, flags=()):
+        """Stores (voucher, payload, crc, link) records of one terminal in one
+        transaction (link may be left out). chain: (voucher, hash) of the
+        newest record checked, kept for the next pull; flags: (voucher,
+        problem) places where the chain was found broken. All or nothing."""
         added = duplicates = undecodable = 0
         conflicts = []
         now = int(time.time())
         try:
             with self._db:
-                for voucher, payload, crc in records:
+                for record in records:
+                    voucher, payload, crc = record[:3]
+                    link = bytes(record[3]) if len(record) > 3 else None
                     payload = bytes(payload)
                     stored = self._db.execute(
                         "SELECT payload FROM records WHERE terminal = ? AND voucher = ?",
@@ -143,13 +170,36 @@ class Store:
                         undecodable += 1
                         decoded = (None,) * len(_DECODED)
                     self._db.execute(
-                        "INSERT INTO records VALUES (?, ?, ?, ?, ?, %s)"
-                        % ", ".join("?" * len(_DECODED)),
-                        (terminal, voucher, payload, crc, now) + decoded)
+                        "INSERT INTO records (terminal, voucher, payload, crc, pulled_at, %s, link)"
+                        " VALUES (?, ?, ?, ?, ?, %s, ?)"
+                        % (", ".join(_DECODED), ", ".join("?" * len(_DECODED))),
+                        (terminal, voucher, payload, crc, now) + decoded + (link,))
                     added += 1
+                if chain is not None:
+                    self._db.execute("INSERT OR REPLACE INTO chain VALUES (?, ?, ?)",
+                                     (terminal, chain[0], bytes(chain[1])))
+                for voucher, problem in flags:
+                    self._db.execute("INSERT OR IGNORE INTO chain_flags VALUES (?, ?, ?, ?)",
+                                     (terminal, voucher, problem, now))
         except sqlite3.Error as error:
             raise StoreError("cannot write the store %s: %s" % (self.path, error)) from None
         return AddResult(added, duplicates, conflicts, undecodable)
+
+    def chain_head(self, terminal):
+        """(voucher, hash) of the newest record of terminal whose link was
+        checked, or None before the first pull."""
+        row = self._db.execute("SELECT voucher, hash FROM chain WHERE terminal = ?",
+                               (terminal,)).fetchone()
+        return None if row is None else (row[0], bytes(row[1]))
+
+    def chain_flags(self, terminal=None):
+        """(terminal, voucher, problem) of every break found in a chain, in order."""
+        query = "SELECT terminal, voucher, problem FROM chain_flags"
+        arguments = ()
+        if terminal is not None:
+            query += " WHERE terminal = ?"
+            arguments = (terminal,)
+        return list(self._db.execute(query + " ORDER BY terminal, voucher", arguments))
 
     def highest_voucher(self, terminal):
         """The highest voucher stored for terminal, 0 when none."""

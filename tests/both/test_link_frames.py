@@ -2,6 +2,7 @@
 import struct
 
 from terminal import link
+from terminal.journal import START_LINK, record_hash
 from terminal.link import (
     ServiceLink, decode_command, decode_frame, encode_command, encode_frame, entry_crc,
 )
@@ -15,10 +16,12 @@ class _Journal:
         self.count = count
         self.exported = 0
 
-    def records(self, start=None, newest_first=False):
+    def records(self, start=None, newest_first=False, links=False):
+        link = START_LINK  # each record links to the hash of the one before
         for voucher, payload in self.items:
             if start is None or voucher >= start:
-                yield voucher, payload
+                yield (voucher, payload, link) if links else (voucher, payload)
+            link = record_hash(voucher, link, payload)
 
     def oldest(self):
         return self.items[0][0] if self.items else None
@@ -171,8 +174,10 @@ def test_pull_frames_carry_checked_entries():
             (crc,) = struct.unpack_from("<I", body, at + 6 + length)
             assert crc == entry_crc(voucher, payload)
             assert payload == journal.items[voucher - 1][1]
+            entry_link = body[at + 10 + length:at + link.ENTRY_OVERHEAD + length]
+            assert entry_link == bytes(next(journal.records(voucher, links=True))[2])
             vouchers.append(voucher)
-            at += 10 + length
+            at += link.ENTRY_OVERHEAD + length
         assert next_voucher == vouchers[-1] + 1
     assert vouchers == list(range(10, 301))
     assert frames[-1][2][0] == link.RECORDS_LAST | link.RECORDS_END
