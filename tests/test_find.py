@@ -115,9 +115,10 @@ def test_table_shows_masked_card_and_chinese_aligned(store_path):
         table = find.format_table(find.find(store, find.Query(terminal="T1")))
     lines = table.splitlines()
     assert lines[0].startswith("TERMINAL")
-    assert "****4321" in table and "999.99" in table and "午餐" in table
+    # The same mask as the slip's: twelve stars and the last four digits.
+    assert "************4321" in table and "999.99" in table and "午餐" in table
     assert "REFUND of 000001" in table
-    assert "4321" not in table.replace("****4321", "")
+    assert "4321" not in table.replace("************4321", "")
 
 
 def reslip(*args):

@@ -2,6 +2,7 @@
 # that spreadsheets read (UTF-8 with BOM, decimal amounts, masked cards).
 import csv
 import json
+import sqlite3
 
 import pytest
 
@@ -100,3 +101,27 @@ def test_amount_and_card_formatting():
 def test_unopenable_store_is_a_clear_error(tmp_path):
     with pytest.raises(StoreError, match="cannot open the store"):
         Store(str(tmp_path / "missing-folder" / "s.sqlite"))
+
+
+def test_a_store_made_before_links_gains_the_column_and_keeps_its_records(tmp_path):
+    path = str(tmp_path / "old.sqlite")
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE records (terminal TEXT NOT NULL, voucher INTEGER NOT NULL, "
+                "payload BLOB NOT NULL, crc INTEGER NOT NULL, pulled_at INTEGER NOT NULL, "
+                "kind INTEGER, amount_cents INTEGER, currency TEXT, method INTEGER, "
+                "operator INTEGER, card_last4 TEXT, reference TEXT, timestamp INTEGER, "
+                "clock_valid INTEGER, batch INTEGER, refers_to INTEGER, "
+                "PRIMARY KEY (terminal, voucher))")
+    payload = Record(SALE, amount=100).encode()
+    old.execute("INSERT INTO records (terminal, voucher, payload, crc, pulled_at) "
+                "VALUES ('T1', 1, ?, 0, 0)", (payload,))
+    old.commit()
+    old.close()
+
+    with Store(path) as store:
+        result = store.add("T1", [(2, payload, 0, b"\x01" * 8)], chain=(2, b"\x02" * 8),
+                           flags=[(2, "a test break")])
+        assert result.added == 1
+        assert store.payloads("T1", 1, 2) == [(1, payload), (2, payload)]
+        assert store.chain_head("T1") == (2, b"\x02" * 8)
+        assert store.chain_flags() == [("T1", 2, "a test break")]

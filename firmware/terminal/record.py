@@ -48,6 +48,15 @@ METHOD_NAMES = {0: "", CASH: "CASH", CARD: "CARD", QR: "QR"}
 # Flag bits.
 FLAG_CLOCK_VALID = const(0x01)
 
+# What stands for the card digits never kept, on the slip and on the PC alike.
+_CARD_MASK = "************"
+
+
+def mask_card(last4):
+    """The card number as the slip prints it and every PC output shows it:
+    twelve stars, then the digits kept (at most the last four); "" for none."""
+    return _CARD_MASK + last4 if last4 else ""
+
 
 class Record:
     """One transaction or event; `voucher` is given by the journal on append."""
@@ -81,6 +90,10 @@ class Record:
     def __repr__(self):
         return "Record(voucher=%d, kind=%s, amount=%d)" % (
             self.voucher, KIND_NAMES.get(self.kind, self.kind), self.amount)
+
+    def masked_card(self):
+        """mask_card() of this record's card digits."""
+        return mask_card(self.card_last4)
 
     def encode(self):
         """The payload bytes; raises ValueError for a field that does not fit.

@@ -364,7 +364,7 @@ class _Slip:
         if method:
             self.pair(self.label("method"), self.bilingual(method, _METHOD_LABELS))
         if record.method == CARD and record.card_last4:
-            self.pair(self.label("card"), "*" * 12 + record.card_last4)
+            self.pair(self.label("card"), record.masked_card())
         self.rule()
 
         # The total: double size when it fits in half the width.

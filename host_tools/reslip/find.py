@@ -137,7 +137,7 @@ def format_table(found):
             KIND_NAMES.get(record.kind, str(record.kind)) +
             (" of %06d" % record.refers_to if record.refers_to else ""),
             amount, METHOD_NAMES.get(record.method, str(record.method)),
-            mask_card(record.card_last4)[-8:] if record.card_last4 else "",
+            mask_card(record.card_last4),
             str(record.operator), record.reference))
     widths = [max(_width(row[column]) for row in rows) for column in range(len(_COLUMNS))]
     lines = []
