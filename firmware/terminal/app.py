@@ -15,7 +15,6 @@
 #   idle(ms)       waits at most ms for input, so the loop does not spin
 #   gb2312_path    the GB2312 table file, or None
 
-import gc
 import sys
 import time
 
@@ -548,12 +547,6 @@ def _drop_job_modules():
             short = name[len("terminal."):]
             if hasattr(package, short):
                 delattr(package, short)
-    if package is not None:
-        # Collected now, from the main loop, while no frame of theirs is on
-        # the stack: a collection started deeper down (inside the next key's
-        # work, say) can still find stale pointers to them there and keep
-        # them a while longer.
-        gc.collect()
 
 
 def _looks_like_card_number(text):

@@ -42,7 +42,6 @@
 # their RAM back to the sale path.
 
 from micropython import const
-import gc
 import sys
 import time
 
@@ -190,16 +189,10 @@ class Menu:
         if len(self._stack) > 1 or not _DROP_DEEPER_MENUS:
             return
         import terminal
-        dropped = False
         for name in _DEEPER_MENUS:
             if "terminal." + name in sys.modules:
                 del sys.modules["terminal." + name]
                 delattr(terminal, name)
-                dropped = True
-        if dropped:
-            # Now, before stale pointers to them left on the stack by the
-            # work just done can keep them alive through a later collection.
-            gc.collect()
 
     # --- PIN lock ---
 

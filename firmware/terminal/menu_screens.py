@@ -8,7 +8,6 @@ from micropython import const
 from terminal.menu import TerminalError
 from terminal.menu_entry import KEY_CANCEL, KEY_ENTER, KEY_POINT, _DigitEntry, _Screen, _spread
 from terminal.money import format_cents
-from terminal.query import day_number
 from terminal.record import KIND_NAMES, METHOD_NAMES
 
 _VOUCHER_MAX_DIGITS = const(9)
@@ -151,6 +150,9 @@ def _net_line(totals, width):
 
 def _day_number(digits):
     """Days since 1970-01-01 for "YYYYMMDD", or None for no such date."""
+    # Imported here: only date searches need the query module.
+    from terminal.query import day_number
+
     try:
         return day_number(digits)
     except ValueError:
