@@ -25,7 +25,7 @@ from terminal.feed import Printer
 from terminal.journal import Journal, JournalFull
 from terminal.menu import Menu, TerminalError
 from terminal.money import MAX_CENTS
-from terminal.pins import PinChecker, entry_matches, new_pin_entry
+from terminal.pins import PinChecker, entry_matches
 from terminal.settings import Settings
 from terminal.textenc import TextEncoder
 
@@ -34,9 +34,7 @@ FIRMWARE_VERSION = "0.1.0"
 
 _IDLE_MS = const(5)
 _SUPERVISOR = const(0)  # the supervisor's operator number
-_ADMIN = const(99)      # the admin's
 _EXPORT_WARN_RECORDS = const(1000)  # records not yet pulled before the idle screen asks
-_SEARCH_LIMIT = const(200)  # matches kept for one result list, newest first
 _COPY_LABELS = ("MERCHANT COPY", "CUSTOMER COPY", "BANK COPY")
 _FIRST_PRINT_INCOMPLETE = "FIRST PRINT INCOMPLETE"
 _CARD_NUMBER_DIGITS = const(12)
@@ -46,6 +44,10 @@ class Terminal:
     """What the menus may ask of the terminal; the only place that writes the journal.
 
     `settings` is a terminal.settings.Settings (or a plain dict, kept in RAM).
+
+    The back office (PINs, settings, voids, searches, batches and reports) is
+    in terminal.office, loaded when first asked for; the methods here that
+    hand over to _office() are documented there.
     """
 
     def __init__(self, journal, printer, settings, clock, encoder):
@@ -74,9 +76,7 @@ class Terminal:
         return self.settings.get(name, default)
 
     def printer_profiles(self):
-        from terminal.escpos import PROFILES
-
-        return sorted(PROFILES)
+        return _office().printer_profiles(self)
 
     def attention(self):
         """The idle screen's note: the most pressing thing that needs doing, or None."""
@@ -131,31 +131,10 @@ class Terminal:
         self.settings.set("pin_failures", failures)
 
     def operators(self):
-        """Numbers of the operators that have a PIN, in order."""
-        return sorted(number for number, _ in self._operator_entries() if number)
+        return _office().operators(self)
 
     def set_pin(self, number, pin):
-        """Sets the PIN of operator `number` (1-98), the supervisor (0) or the
-        admin (99); `pin` None removes an operator."""
-        if not 0 <= number <= 99:
-            raise TerminalError("NO SUCH OPERATOR")
-        entry = None if pin is None else new_pin_entry(pin)
-        if number in (_SUPERVISOR, _ADMIN):
-            if entry is None:
-                raise TerminalError("CANNOT REMOVE")
-            pins = dict(self.settings.get("pins", {}))
-            pins["supervisor" if number == _SUPERVISOR else "admin"] = entry
-            self.settings.set("pins", pins)
-            self.pins = PinChecker(self.settings.get("pins", {}))
-            return
-        operators = self._operator_table()
-        if entry is None:
-            if "%02d" % number not in operators:
-                raise TerminalError("NO SUCH OPERATOR")
-            del operators["%02d" % number]
-        else:
-            operators["%02d" % number] = entry
-        self.settings.set("operators", operators)
+        return _office().set_pin(self, number, pin)
 
     def _operator_table(self):
         # config.json's single "operator" PIN is operator 01 until the
@@ -179,27 +158,7 @@ class Terminal:
     # Settings and the clock.
 
     def set_setting(self, name, value):
-        """One admin setting; the change is written before this returns."""
-        if name not in _ADMIN_SETTINGS:
-            raise TerminalError("NOT A SETTING")
-        if name == "printer":
-            try:
-                self.printer.profile = _profile(value)
-            except ValueError:
-                raise TerminalError("NO SUCH PRINTER")
-        elif name == "copies" and not 1 <= value <= len(_COPY_LABELS):
-            raise TerminalError("COPIES 1 TO 3")
-        elif name == "density" and not 1 <= value <= len(_DENSITY_HEAT):
-            raise TerminalError("DENSITY 1 TO 5")
-        try:
-            self.settings.set(name, value)
-        except ValueError:
-            raise TerminalError("BAD VALUE")
-        if name == "journal_policy":
-            # TODO: the journal takes its policy when it is built; it needs a
-            # setter before a change can apply without a restart.
-            return "AT RESTART"
-        return None
+        return _office().set_setting(self, name, value)
 
     def set_clock(self, unix_seconds):
         """Sets the clock and journals the change (CLOCK_SET, the old time in its reference)."""
@@ -256,21 +215,10 @@ class Terminal:
         return event
 
     def void_refusal(self, record):
-        """Why `record` cannot be voided, or None when it can."""
-        if record.kind != rec.SALE:
-            return "ONLY SALES"
-        if record.batch != self.batch:
-            return "BATCH SETTLED"
-        if self.voided_by(record.voucher):
-            return "ALREADY VOIDED"
-        return None
+        return _office().void_refusal(self, record)
 
     def voided_by(self, voucher):
-        """The voucher of the VOID of `voucher`, or 0."""
-        for event in self._records(start=voucher + 1):
-            if event.kind == rec.VOID and event.refers_to == voucher:
-                return event.voucher
-        return 0
+        return _office().voided_by(self, voucher)
 
     # Finding and reprinting.
 
@@ -287,30 +235,10 @@ class Terminal:
         return None
 
     def search(self, amount_cents=None, start=None, end=None, amount_max=None):
-        """Transactions matching every condition given, newest first; with
-        `amount_max` the amount is a range from `amount_cents`."""
-        # TODO: a search is capped at the newest _SEARCH_LIMIT matches, so a
-        # result list fits in RAM; older ones need a narrower query.
-        from terminal.query import find_transactions
-
-        return find_transactions(self.journal, amount_cents=amount_cents,
-                                 amount_max=amount_max, start=start, end=end,
-                                 limit=_SEARCH_LIMIT, kinds=_SLIP_KINDS)
+        return _office().search(self, amount_cents, start, end, amount_max)
 
     def nearest(self, amount_cents=None, start=None, end=None, amount_max=None, limit=3):
-        """The transactions closest to a search that found nothing: by amount
-        when one was asked for, then by time; at most `limit`, closest first."""
-        # A running list of the best few, so the whole journal is never in RAM.
-        best = []
-        for record in self._slip_records():
-            distance = (_distance(record.amount, amount_cents, amount_max),
-                        _distance(record.timestamp, start, end))
-            if len(best) == limit and distance >= best[-1][0]:
-                continue
-            best.append((distance, record.voucher, record))
-            best.sort(key=lambda item: (item[0], -item[1]))
-            del best[limit:]
-        return [item[2] for item in best]
+        return _office().nearest(self, amount_cents, start, end, amount_max, limit)
 
     def reprint_count(self, voucher):
         # Reprint events always come after what they reprint.
@@ -332,14 +260,7 @@ class Terminal:
     # Batches: settlement, detail list, totals.
 
     def batch_totals(self, batch=None):
-        """Totals of `batch` (the open one by default) from the journal."""
-        batch = self.batch if batch is None else batch
-        from terminal.totals import Totals
-
-        totals = Totals(batch)
-        for record in self._batch_records(batch):
-            totals.add(record)
-        return totals
+        return _office().batch_totals(self, batch)
 
     def settle(self):
         """Closes the open batch: a SETTLEMENT record with its net, the
@@ -356,57 +277,19 @@ class Terminal:
         return event
 
     def last_settlement(self):
-        for found in self._records(newest_first=True):
-            if found.kind == rec.SETTLEMENT:
-                return found
-        return None
+        return _office().last_settlement(self)
 
     def reprint_settlement(self):
-        """Prints the last settlement slip again, marked as a reprint."""
-        settlement = self.last_settlement()
-        if settlement is None:
-            raise TerminalError("NO SETTLEMENT")
-        count = self.reprint_count(settlement.voucher) + 1
-        totals = self.batch_totals(settlement.batch)
-        event = self._reprint_event(settlement)
-        self._submit(self._settlement_slip(totals, settlement.timestamp,
-                                           (count, event.timestamp)))
-        return event
+        return _office().reprint_settlement(self)
 
     def print_detail(self):
-        """The detail list (明细) of the open batch; returns the number of lines."""
-        # TODO: the list is held whole in RAM; a long batch on a small board
-        # wants the slip built a record at a time.
-        records = [record for record in self._batch_records(self.batch)
-                   if record.kind in _SLIP_KINDS]
-        from terminal.slip import build_detail_list
-
-        self._submit(build_detail_list(records, self.settings.values, self.printer.profile,
-                                       self.encoder, self.clock.now()))
-        return len(records)
+        return _office().print_detail(self)
 
     def print_totals(self):
-        """The totals report (汇总) of the open batch."""
-        totals = self.batch_totals()
-        from terminal.slip import build_totals_report
-
-        self._submit(build_totals_report(totals, self.settings.values, self.printer.profile,
-                                         self.encoder, self.clock.now()))
-        return totals
+        return _office().print_totals(self)
 
     def print_test_page(self):
-        """A page to check the printer: the profile, the density, every kind of line."""
-        builder = self.printer.job(self.settings.get("width", 32))
-        builder.init().align("center").bold(True).text("PRINTER TEST").bold(False)
-        builder.text(self.printer.profile.name).align("left")
-        builder.text("DENSITY %d" % self.settings.get("density", 3))
-        builder.line(b"0123456789" * 4).line(b"-" * builder.columns)
-        builder.double(True).text("1,234.56").double(False)
-        if builder.chinese:
-            builder.text("签购单 重打印凭证")
-        builder.barcode("000000")
-        builder.cut()
-        self._submit(builder.build())
+        return _office().print_test_page(self)
 
     # Inner steps.
 
@@ -520,10 +403,15 @@ class Terminal:
                           copy_label=copy_label, reprint=reprint)
 
     def _settlement_slip(self, totals, closed_at, reprint):
-        from terminal.slip import build_settlement_slip
+        return _office().settlement_slip(self, totals, closed_at, reprint)
 
-        return build_settlement_slip(totals, self.settings.values, self.printer.profile,
-                                     self.encoder, closed_at, reprint=reprint)
+
+def _office():
+    # The back office (terminal.office): loaded by the first method that
+    # needs it, dropped with the deeper menus.
+    from terminal import office
+
+    return office
 
 
 def _profile(name):
@@ -570,21 +458,9 @@ def _decode(payload, voucher):
         return None
 
 
-def _distance(value, low, high):
-    """How far `value` lies outside [low, high]; a missing bound is no limit."""
-    if low is not None and value < low:
-        return low - value
-    high = low if high is None and low is not None else high
-    if high is not None and value > high:
-        return value - high
-    return 0
-
-
 _SLIP_KINDS = (rec.SALE, rec.VOID, rec.REFUND, rec.TRAINING_SALE)
 _JOB_MODULES = ("terminal.slip", "terminal.escpos")
 _DROP_JOB_MODULES = sys.implementation.name == "micropython"
-_ADMIN_SETTINGS = ("merchant_no", "terminal_no", "printer", "density", "copies",
-                   "journal_policy", "training")
 # ESC 7 heating (dots, time, interval) for densities 1 (light) to 5 (dark).
 _DENSITY_HEAT = ((7, 60, 40), (9, 80, 40), (11, 100, 40), (11, 120, 40), (11, 160, 40))
 

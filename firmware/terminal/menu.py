@@ -62,10 +62,10 @@ _IDLE_REFRESH_MS = const(1000)
 # The modules loaded behind the operator's PIN, dropped at the idle screen.
 # Only on the board: CPython has the RAM, and importing them again at every
 # return to idle would slow the long random-key tests threefold.
-# With them go the modules only they use (query for searches, totals for
-# batch totals), which the terminal imports on demand.
+# With them go the modules only they use (the terminal's back office, query
+# for searches, totals for batch totals), which the terminal imports on demand.
 _DEEPER_MENUS = ("menu_admin", "menu_supervisor", "menu_records", "menu_screens",
-                 "query", "totals")
+                 "office", "query", "totals")
 _DROP_DEEPER_MENUS = sys.implementation.name == "micropython"
 
 
