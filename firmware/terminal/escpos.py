@@ -37,6 +37,7 @@ STATUS_PAPER_GS_R = b"\x1dr\x01"  # GS r 1: older firmware
 
 ALIGNMENTS = {"left": ALIGN_LEFT, "center": ALIGN_CENTER, "right": ALIGN_RIGHT}
 
+_JOB_RESERVE = const(1024)  # bytes a job's buffer starts with: a sale slip fits
 _BARCODE_CODE39 = const(69)  # GS k m, the form with a length byte
 _CODE39_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ -.$/+%"
 _QR_LEVELS = "LMQH"
@@ -195,7 +196,7 @@ class JobBuilder:
         self.profile = profile
         self.encoder = encoder
         self.columns = columns or profile.columns
-        self._parts = []
+        self._bytes = bytearray()
 
     @property
     def chinese(self):
@@ -203,27 +204,33 @@ class JobBuilder:
         return self.profile.chinese and self.encoder.chinese
 
     def init(self):
-        self._parts.append(self.profile.init)
+        if not self._bytes:
+            # A whole job starts here: its buffer gets room for a sale slip
+            # up front, where a list of parts, or a buffer grown a part at a
+            # time, would ask a fragmented heap for ever larger blocks.
+            self._bytes = bytearray(_JOB_RESERVE)
+            self._bytes[:] = b""
+        self._bytes += self.profile.init
         return self
 
     def align(self, where):
-        self._parts.append(ALIGNMENTS[where])
+        self._bytes += ALIGNMENTS[where]
         return self
 
     def bold(self, on=True):
-        self._parts.append(BOLD_ON if on else BOLD_OFF)
+        self._bytes += BOLD_ON if on else BOLD_OFF
         return self
 
     def double(self, on=True):
-        self._parts.append(SIZE_DOUBLE if on else SIZE_NORMAL)
+        self._bytes += SIZE_DOUBLE if on else SIZE_NORMAL
         return self
 
     def underline(self, thickness=1):
-        self._parts.append(underline(thickness))
+        self._bytes += underline(thickness)
         return self
 
     def inverse(self, on=True):
-        self._parts.append(inverse(on))
+        self._bytes += inverse(on)
         return self
 
     def text(self, text):
@@ -232,36 +239,36 @@ class JobBuilder:
 
     def line(self, encoded):
         """One printed line of already encoded bytes."""
-        self._parts.append(encoded)
-        self._parts.append(LINE_FEED)
+        self._bytes += encoded
+        self._bytes += LINE_FEED
         return self
 
     def feed(self, lines=1):
         if lines > 0:
-            self._parts.append(feed(lines))
+            self._bytes += feed(lines)
         return self
 
     def cut(self):
         """Cut where the profile has a cutter; otherwise feed to the tear bar."""
         self.feed(4)
         if self.profile.cutter:
-            self._parts.append(CUT_PARTIAL)
+            self._bytes += CUT_PARTIAL
         return self
 
     def barcode(self, value):
         """A CODE39 barcode when the profile prints barcodes; else nothing."""
         if self.profile.barcodes:
-            self._parts.append(ALIGN_CENTER)
-            self._parts.append(barcode_code39(value))
-            self._parts.append(ALIGN_LEFT)
+            self._bytes += ALIGN_CENTER
+            self._bytes += barcode_code39(value)
+            self._bytes += ALIGN_LEFT
         return self
 
     def qr(self, value, module_dots=4):
         """A QR code when the profile prints them; else nothing."""
         if self.profile.qr:
-            self._parts.append(ALIGN_CENTER)
-            self._parts.append(qr_code(value, module_dots))
-            self._parts.append(ALIGN_LEFT)
+            self._bytes += ALIGN_CENTER
+            self._bytes += qr_code(value, module_dots)
+            self._bytes += ALIGN_LEFT
         return self
 
     def voucher_code(self, value):
@@ -278,17 +285,17 @@ class JobBuilder:
         """
         row_bytes = (width_dots + 7) // 8
         band_rows = max(1, (self.profile.buffer_bytes // 2) // row_bytes)
-        self._parts.append(ALIGN_CENTER)
+        self._bytes += ALIGN_CENTER
         for top in range(0, height, band_rows):
             rows = min(band_rows, height - top)
-            self._parts.append(raster(width_dots, rows,
-                                      data[top * row_bytes:(top + rows) * row_bytes]))
-        self._parts.append(ALIGN_LEFT)
+            self._bytes += raster(width_dots, rows,
+                                  data[top * row_bytes:(top + rows) * row_bytes])
+        self._bytes += ALIGN_LEFT
         return self
 
     def raw(self, data):
-        self._parts.append(bytes(data))
+        self._bytes += bytes(data)
         return self
 
     def build(self):
-        return b"".join(self._parts)
+        return bytes(self._bytes)
