@@ -259,3 +259,26 @@ def test_the_chain_head_survives_in_the_store(tmp_path):
     with Store(db_path) as store:
         assert store.chain_head(TERMINAL) == (3, journal.chain_hash())
         assert store.chain_head("T9") is None
+
+
+def test_records_of_the_older_format_are_noted_and_the_chain_runs_on_from_them(tmp_path):
+    # A terminal upgraded from journal format 2: its old records carry no
+    # link; the first new one links to the newest old one.
+    flash = NorFlash(sector_size=4096, sector_count=8)
+    header = struct.pack("<IIIII", 0x024A5352, 1, 1, 0, 0)
+    image = bytearray(header + struct.pack("<I", crc32(header)))
+    for voucher in (1, 2, 3):
+        payload = _sale(voucher).encode()
+        head = struct.pack("<BBHI", 0x52, 0, len(payload), voucher)
+        entry = head + struct.pack("<I", crc32(head)) + payload
+        image += entry + struct.pack("<I", crc32(entry))
+    flash.writeblocks(0, image, 0)
+    journal = _journal(flash)
+    for number in (4, 5):
+        journal.append(_sale(number).encode())
+
+    summary = pull_over(_Cable(journal), str(tmp_path / "store.sqlite"), timeout_s=TIMEOUT_S)
+    assert summary.chain.problems == [] and summary.chain.unlinked == 3
+    text = str(summary)
+    assert "3 record(s) written by an older journal format carry no link" in text
+    assert "journal chain intact over vouchers 000004..000005" in text
