@@ -8,7 +8,7 @@ READY := $(VENV)/.ready
 DEMO_OUT ?= demo-output
 POWERCUT_OPERATIONS ?= 20000
 
-.PHONY: demo test bench powercut clean setup
+.PHONY: demo test bench powercut campaigns clean setup
 
 setup: $(READY)
 
@@ -30,6 +30,11 @@ bench: $(READY)
 # The whole power-cut campaign on the journal (the test suite runs a slice of it).
 powercut: $(READY)
 	$(BIN)/python tests/test_journal_powercut.py --operations $(POWERCUT_OPERATIONS)
+
+# Every fault campaign at full size (the test suite runs a slice of each); the
+# counts go into the table of docs/reliability.md.
+campaigns: $(READY)
+	$(BIN)/python tests/campaigns/run.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .hypothesis
