@@ -187,7 +187,7 @@ class Terminal:
         kind = rec.TRAINING_SALE if self.training() else rec.SALE
         sale = rec.Record(
             kind, amount=amount_cents, method=method, operator=self.operator,
-            batch=self.batch, timestamp=self.clock.now(), clock_valid=True,
+            batch=self.batch, timestamp=self._record_time(), clock_valid=True,
             currency=self._currency(), card_last4=card_last4[-4:], reference=reference)
         self._commit(sale)
 
@@ -208,7 +208,7 @@ class Terminal:
             raise TerminalError(refusal)
         event = rec.Record(
             rec.VOID, amount=original.amount, method=original.method, operator=self.operator,
-            batch=self.batch, timestamp=self.clock.now(), clock_valid=True,
+            batch=self.batch, timestamp=self._record_time(), clock_valid=True,
             refers_to=voucher, currency=original.currency, card_last4=original.card_last4)
         self._commit(event)
         self._print_copies(self.find(event.voucher))
@@ -270,7 +270,7 @@ class Terminal:
         totals = self.batch_totals()
         event = rec.Record(
             rec.SETTLEMENT, amount=totals.net_cents, operator=self.operator, batch=self.batch,
-            timestamp=self.clock.now(), clock_valid=True, currency=self._currency())
+            timestamp=self._record_time(), clock_valid=True, currency=self._currency())
         self._commit(event)
         self.batch += 1
         self._submit(self._settlement_slip(totals, event.timestamp, None))
@@ -345,13 +345,23 @@ class Terminal:
         """
         event = rec.Record(
             rec.REPRINT, operator=self.operator, batch=self.batch,
-            timestamp=self.clock.now(), clock_valid=self.clock.valid(),
+            timestamp=self._record_time(), clock_valid=self.clock.valid(),
             refers_to=original.voucher, currency=original.currency, reference=reference)
         try:
             self._commit(event)
         except TerminalError:  # JOURNAL FULL
             pass
         return event
+
+    def _record_time(self):
+        """The clock's time, but never before the newest record's: a clock that
+        went back by itself (reset at power-up, an epoch off, a step back) must
+        not make a new record sort before an older one. set_clock journals the
+        time it sets, so after an admin's correction the floor is that time."""
+        newest = self.journal.newest()
+        last = self.find(newest) if newest else None
+        now = self.clock.now()
+        return now if last is None or last.timestamp <= now else last.timestamp
 
     def _currency(self):
         return self.settings.get("currency", "CNY")
