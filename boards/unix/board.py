@@ -14,7 +14,6 @@ from micropython import const
 
 from norflash import NorFlash
 from offset_clock import OffsetClock
-from terminal.link import PollingReader, PollingWriter
 
 _SECTOR_SIZE = const(4096)
 _SECTOR_COUNT = const(256)
@@ -110,8 +109,7 @@ class Board:
         self.keypad = FileKeypad(BOX + "/keys")
         self.screen = FileScreen(BOX + "/screen.txt")
         self.printer_uart = SerialLine(os.getenv("RESLIP_PRINTER_PORT"))
-        # The USB serial port: the service link's, and nothing else writes there.
-        self.console = (PollingReader(sys.stdin.buffer), PollingWriter(sys.stdout.buffer))
+        self._console = None
         self._input = select.poll()
         self._input.register(sys.stdin, select.POLLIN)
         self.clock = OffsetClock(BOX + "/clock-offset")
@@ -121,6 +119,23 @@ class Board:
         # version folders a deploy switches between, so a deploy keeps them.
         self.settings_path = BOX + "/fs/reslip-settings.json"
         self.gb2312_path = "gb2312.bin"
+
+    @property
+    def console(self):
+        """The USB serial port: the service link's, and nothing else writes there.
+
+        Made when the app first asks for it, which it does once the PC has
+        sent something (console_waiting): the link's module, whose reader and
+        writer these are, is loaded no earlier."""
+        if self._console is None:
+            from terminal.link import PollingReader, PollingWriter
+
+            self._console = (PollingReader(sys.stdin.buffer), PollingWriter(sys.stdout.buffer))
+        return self._console
+
+    def console_waiting(self):
+        """True when the PC has sent bytes the link has not read."""
+        return bool(self._input.poll(0))
 
     def idle(self, ms):
         # Wakes early when the PC sends something.

@@ -8,6 +8,8 @@
 #   screen         show(lines) draws the menu's lines
 #   printer_uart   write(buf) -> count, read(n) / any() for status replies
 #   console        (reader, writer) of the service link, or None
+#   console_waiting  optional: () -> True once the PC has sent bytes; with it
+#                  the link (and `console`) is only made then, unless locked
 #   clock          now() -> Unix seconds, valid() -> bool, set(unix_seconds)
 #   settings       dict from config.json: merchant header, copies, width, language, PINs
 #   settings_path  optional: the file the terminal keeps its own setting changes
@@ -498,6 +500,21 @@ class App:
         self.menu = Menu(self.terminal)
 
         self.link = None
+        self._console_waiting = None
+        waiting = getattr(board, "console_waiting", None)
+        if waiting is not None and not settings.get("link_locked", False):
+            # The link's code stays off the heap until a PC first speaks. A
+            # locked console starts it at once: the lock is the link's to keep.
+            self._console_waiting = waiting
+        else:
+            self._open_link()
+
+        board.screen.show(self.menu.lines)
+
+    def _open_link(self):
+        board = self.board
+        settings = self.terminal.settings
+        journal = self.terminal.journal
         if board.console is not None:
             from terminal.link import ServiceLink
             reader, writer = board.console
@@ -509,8 +526,6 @@ class App:
                                     record_sale=self._register_sale,
                                     key=settings.get("link_key"),
                                     locked=settings.get("link_locked", False))
-
-        board.screen.show(self.menu.lines)
 
     def _register_sale(self, amount_cents, method, card_last4, reference):
         """A sale sent by a cash register over the service link."""
@@ -536,6 +551,12 @@ class App:
         self.terminal.printer.pump(now_ms)
         if self.link is not None:
             self.link.poll()
+        elif self._console_waiting is not None and self._console_waiting():
+            try:
+                self._open_link()
+                self._console_waiting = None
+            except MemoryError:
+                pass  # no room this turn; the bytes wait for the next
         if _DROP_JOB_MODULES:
             _drop_job_modules()
 
