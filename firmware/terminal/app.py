@@ -471,7 +471,7 @@ def _decode(payload, voucher):
 
 
 _SLIP_KINDS = (rec.SALE, rec.VOID, rec.REFUND, rec.TRAINING_SALE)
-_JOB_MODULES = ("terminal.slip", "terminal.escpos")
+_JOB_MODULES = ("terminal.slip", "terminal.slip_reports", "terminal.escpos")
 _DROP_JOB_MODULES = sys.implementation.name == "micropython"
 # ESC 7 heating (dots, time, interval) for densities 1 (light) to 5 (dark).
 _DENSITY_HEAT = ((7, 60, 40), (9, 80, 40), (11, 100, 40), (11, 120, 40), (11, 160, 40))
