@@ -64,8 +64,8 @@ _IDLE_REFRESH_MS = const(1000)
 # return to idle would slow the long random-key tests threefold.
 # With them go the modules only they use (the terminal's back office, query
 # for searches, totals for batch totals), which the terminal imports on demand.
-_DEEPER_MENUS = ("menu_admin", "menu_supervisor", "menu_records", "menu_screens",
-                 "office", "query", "totals")
+_DEEPER_MENUS = ("menu_admin", "menu_supervisor", "menu_search", "menu_records",
+                 "menu_screens", "office", "query", "totals")
 _DROP_DEEPER_MENUS = sys.implementation.name == "micropython"
 
 
