@@ -22,7 +22,7 @@ def test_five_wrong_pins_lock_and_a_reboot_keeps_the_lock(tmp_path):
     pad.type("B")
     assert "PIN LOCKED" in pad.menu.lines[0]
     pad.type("1234#")
-    assert pad.role_checks("operator") == 5  # the right PIN, typed while locked, is not even compared
+    assert pad.role_checks("operator") == 5  # the right PIN typed while locked: not compared
 
     # Five minutes from the reboot, the right PIN is taken and the count cleared.
     pad.to_idle()

@@ -11,6 +11,8 @@
 #
 # A real board over a pty takes seconds a flash; hundreds of cut points make
 # the in-memory board the right size here.
+# TODO: the same cuts on littlefs (vfs.VfsLfs2 over the NOR emulator, in the
+# unix port) would check the board's own file system rather than its rules.
 import ast
 import builtins
 import hashlib

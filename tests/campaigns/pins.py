@@ -85,11 +85,12 @@ def brute_force(size, reboot_every=211):
     guess through after a reboot."""
     outcome = Outcome()
     with tempfile.TemporaryDirectory() as folder:
-        for role in ("operator", "supervisor", "admin"):
+        roles = ("operator", "supervisor", "admin")
+        for number, role in enumerate(roles, 1):
             pad = Keypad(folder)
             start_ms = pad.world_ms
             guess = 0
-            while outcome.cases < size * (1 + ("operator", "supervisor", "admin").index(role)) // 3:
+            while outcome.cases < size * number // len(roles):
                 guess += 1
                 pin = "%04d" % (guess * 7919 % 10000)
                 if pin == RIGHT_PINS[role]:

@@ -21,41 +21,56 @@ def _in_order(wanted, lines):
     return all(any(line == have for have in rest) for line in wanted)
 
 
+def _sale_rig(after_rows, copies):
+    terminal, emulator = rig(paper_out_after_rows=after_rows)
+    terminal.settings.set("copies", copies)
+    return terminal, emulator
+
+
 def paper_out(size):
-    """Paper out after 0, 1, 2... rows of a sale's slip, then paper loaded."""
+    """Paper out after 0, 1, 2... rows of a sale's slips (1 to 3 copies), then
+    paper loaded."""
     outcome = Outcome()
-    terminal, emulator = rig(paper_out_after_rows=None)
-    terminal.ring_sale(_AMOUNT, CASH, "")
-    pump(terminal, 0, lambda: not terminal.printer.busy)
-    reference = emulator.slips()[-1].text.splitlines()
-    rows = emulator.printed_rows
+    for copies in (1, 2, 3):
+        terminal, emulator = _sale_rig(None, copies)
+        terminal.ring_sale(_AMOUNT, CASH, "")
+        pump(terminal, 0, lambda: not terminal.printer.busy)
+        references = [slip.text.splitlines() for slip in emulator.slips()]
+        rows = emulator.printed_rows
 
-    for after_rows in range(min(size, rows + 2)):
-        def one_case():
-            terminal, emulator = rig(paper_out_after_rows=after_rows)
-            sale = terminal.ring_sale(_AMOUNT, CASH, "")
-            now = pump(terminal, 0, lambda: terminal.printer.held or not terminal.printer.busy)
-            cut_short = emulator.lost_rows > 0 or terminal.printer.held
-            if after_rows < rows:
-                assert terminal.printer.fault == "PAPER OUT", terminal.printer.fault
-            emulator.load_paper()
-            pump(terminal, now, lambda: not terminal.printer.busy)
+        for after_rows in range(rows + 2):
+            if outcome.cases >= size:
+                return outcome.result()
 
-            # The sale is journalled once; a slip cut short is printed again
-            # whole and the journal says so, once.
-            assert Record.decode(terminal.journal.read(sale.voucher), sale.voucher).amount \
-                == _AMOUNT
-            events = [Record.decode(payload, voucher) for voucher, payload
-                      in terminal.journal.records(start=sale.voucher + 1)]
-            last = emulator.slips()[-1].text.splitlines()
-            assert _in_order(reference, last), "the last slip is not whole"
-            if emulator.lost_rows or cut_short and after_rows:
-                assert [(event.kind, event.refers_to) for event in events] == \
-                    [(REPRINT, sale.voucher)], events
-            else:
-                assert events == [] and "REPRINT" not in "\n".join(last)
+            def one_case():
+                terminal, emulator = _sale_rig(after_rows, copies)
+                sale = terminal.ring_sale(_AMOUNT, CASH, "")
+                now = pump(terminal, 0,
+                           lambda: terminal.printer.held or not terminal.printer.busy)
+                cut_short = emulator.lost_rows > 0 or terminal.printer.held
+                if after_rows < rows:
+                    assert terminal.printer.fault == "PAPER OUT", terminal.printer.fault
+                emulator.load_paper()
+                pump(terminal, now, lambda: not terminal.printer.busy)
 
-        outcome.check(one_case, "paper out after %d of %d rows" % (after_rows, rows))
+                # The sale is journalled once; every copy comes out whole; a
+                # copy cut short is printed again and the journal says so, once.
+                assert Record.decode(terminal.journal.read(sale.voucher), sale.voucher) \
+                    .amount == _AMOUNT
+                events = [Record.decode(payload, voucher) for voucher, payload
+                          in terminal.journal.records(start=sale.voucher + 1)]
+                printed = [slip.text.splitlines() for slip in emulator.slips()]
+                for reference in references:
+                    assert any(_in_order(reference, slip) for slip in printed), \
+                        "a copy never came out whole"
+                if emulator.lost_rows or cut_short and after_rows:
+                    assert [(event.kind, event.refers_to) for event in events] == \
+                        [(REPRINT, sale.voucher)], events
+                else:
+                    assert events == [] and "REPRINT" not in "\n".join(printed[-1])
+
+            outcome.check(one_case, "%d copies, paper out after %d of %d rows"
+                          % (copies, after_rows, rows))
     return outcome.result()
 
 
@@ -121,6 +136,8 @@ def stale_status(size):
 
 def wrong_baud(size):
     """A printer at another rate than the driver's: a link fault, no job byte out."""
+    # TODO: a printer with no reply wire at the wrong rate is not counted: the
+    # driver has nothing to tell it by, and prints garbage.
     outcome = Outcome()
     cases = [(name, baud, lines) for name in sorted(PROFILES)
              for baud in (2400, 4800, 9600, 19200, 38400, 57600, 115200)

@@ -66,10 +66,10 @@ FAMILIES = [
            "the loader boots nothing, or a version whose files are not all the old or all the "
            "new version's, or a flash run again after the cut does not install the new one"),
     Family("Printer: paper out mid-slip", printer.paper_out, 10, 1000,
-           "the emulated printer runs out of paper after 0, 1, 2... rows of a sale's slip "
-           "(every row), then paper is loaded",
-           "the sale is not journalled once, the last slip is not the whole slip, or a cut "
-           "slip is not journalled as reprinted (or a whole one is)"),
+           "the emulated printer runs out of paper after 0, 1, 2... rows (every row) of a "
+           "sale's slips, 1 to 3 copies, then paper is loaded",
+           "the sale is not journalled once, a copy never comes out whole, or a copy cut "
+           "short is not journalled as reprinted (or one printed whole is)"),
     Family("Printer: no reply", printer.no_reply, 12, 300,
            "a printer that has answered falls silent for 1-3 status rounds, starting at "
            "every round of a job; and one that never answers",
@@ -161,7 +161,9 @@ def table(results, command, seconds):
         lines.append("| %s | %s | %d | %d |" % (family.name, family.injected, cases, lost))
     lines += ["", "What lost or corrupted means in each row:", ""]
     for family, cases, lost, details, _ in results:
-        lines.append("- **%s**: %s." % (family.name, family.lost_means))
+        # Without losses, the details are the campaign's notes on what ran.
+        notes = "" if lost or not details else " This run: %s." % "; ".join(details)
+        lines.append("- **%s**: %s.%s" % (family.name, family.lost_means, notes))
     lines += ["", END]
     return "\n".join(lines)
 
