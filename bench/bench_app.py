@@ -4,10 +4,12 @@ The firmware is deployed once as .mpy to a board in a box, then the box is
 powered on again with smaller and smaller heaps (`micropython -X heapsize=`):
 at each size the app boots from main.py, the demo's key session is typed and
 the journal pulled. A size passes when every screen of the session appeared,
-every slip printed, and the pull brought back every record.
+every slip printed whole (decoded from the printer's bytes: the vouchers in
+order, the two reprints marked) and the pull brought back every record.
 """
 
 import os
+import re
 import shutil
 import tempfile
 
@@ -15,6 +17,7 @@ from reslip import boardbox
 from reslip.demo import SESSION, run_box_script
 from reslip.deploy import flash
 from reslip.errors import ReslipError
+from reslip.printer_emu import PrinterEmulator
 from reslip.pull import pull
 
 _LOW_KB = 16
@@ -22,6 +25,11 @@ _HIGH_KB = 256
 _STEP_KB = 4
 _RECORDS_IN_SESSION = 5
 _BAR_KB = 64
+# The slips the session prints, by voucher: three sales of two copies each,
+# then the last sale and sale 2 reprinted.
+_SLIP_VOUCHERS = [1, 1, 2, 2, 3, 3, 3, 2]
+_REPRINTED = [False] * 6 + [True, True]
+_VOUCHER_LINE = re.compile(r"VOUCHER NO\.\s+(\d{6})")
 
 
 def session_completes(box, heap_kb, work):
@@ -37,11 +45,33 @@ def session_completes(box, heap_kb, work):
         run_box_script(box, SESSION, say=lambda line: None)
         database = os.path.join(work, "heap-%d.sqlite" % heap_kb)
         summary = pull(state["port"], database)
-        return summary.received == _RECORDS_IN_SESSION
+        return summary.received == _RECORDS_IN_SESSION and slips_complete(box)
     except ReslipError:
         return False
     finally:
         boardbox.stop(box)
+
+
+def slips_complete(box):
+    """True when the printer received exactly the session's slips, each whole."""
+    try:
+        with open(os.path.join(box, "printer.bin"), "rb") as file:
+            raw = file.read()
+    except FileNotFoundError:
+        return False
+    emulator = PrinterEmulator()
+    emulator.feed(raw)
+    vouchers = []
+    reprinted = []
+    for slip in emulator.slips():
+        found = _VOUCHER_LINE.search(slip.text)
+        vouchers.append(int(found.group(1)) if found else None)
+        # A whole slip ends with its voucher code; a reprint is marked twice.
+        whole = found is not None and "%06d]" % vouchers[-1] in slip.text
+        if not whole:
+            return False
+        reprinted.append(slip.text.count("REPRINT") == 2)
+    return vouchers == _SLIP_VOUCHERS and reprinted == _REPRINTED
 
 
 def _fresh_flash(box):

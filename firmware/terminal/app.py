@@ -477,6 +477,11 @@ _DROP_JOB_MODULES = sys.implementation.name == "micropython"
 _DENSITY_HEAT = ((7, 60, 40), (9, 80, 40), (11, 100, 40), (11, 120, 40), (11, 160, 40))
 
 
+# TODO: the heap still has to hold the bytecode of every module loaded at the
+# busiest moment (a reprint from the transactions menu: journal, menus, slip
+# and escpos), well over a 64 KiB heap on the unix port. Running the firmware
+# in place from a ROMFS partition, or frozen into the board's firmware, would
+# leave mostly data on the heap; the deploy would have to build that image.
 class App:
     """The terminal, its menu and its service link on `board`'s hardware."""
 
