@@ -423,6 +423,10 @@ class ServiceLink:
         Record frames follow one another within one call while the PC takes
         them as fast as they come, for at most _POLL_BUDGET_MS: a main loop that
         sleeps between calls would otherwise pace the pull."""
+        if _service_until is not None and not service_window_ms():
+            # The window just ended: the console's own Ctrl-C goes off now,
+            # not at the next read, which a PC that stopped reading delays.
+            _apply_ctrl_c()
         if not self._flush():
             return
         command = self._take_command()
