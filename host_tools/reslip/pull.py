@@ -109,6 +109,9 @@ def pull_over(port, db_path, csv_path=None, jsonl_path=None, timeout_s=1.0, key=
         conflicts = []
         first_seen = None
         chain = ChainCheck(store.chain_head(terminal), identity.oldest)
+        behind = chain.behind(identity.newest, start - 1)
+        if behind:
+            store.add(terminal, [], flags=behind)
         try:
             for batch in link.pull(start):
                 if first_seen is None:
@@ -181,6 +184,22 @@ class ChainCheck:
         self.problems = []  # (voucher, text) of every break
         self.notes = []
         self.unlinked = 0  # records of journal format 2, which have no link
+
+    def behind(self, newest, highest_stored):
+        """The break, as [(voucher, text)], when the terminal's newest voucher
+        is below the highest this PC already stored from it: its new records
+        would hide under vouchers already stored, so the chain never meets
+        them. An empty journal (newest 0) is no break: a format keeps the
+        voucher numbers going, and its next record shows where the chain
+        starts again."""
+        if not 0 < newest < highest_stored:
+            return []
+        found = [(newest, "the terminal's newest record is voucher %06d, but this store "
+                  "already holds up to voucher %06d from it: its journal was put back to an "
+                  "older copy, erased or replaced, or another terminal uses its number"
+                  % (newest, highest_stored))]
+        self.problems.extend(found)
+        return found
 
     def feed(self, records):
         """Checks records (with voucher, payload, link) that follow the ones fed
