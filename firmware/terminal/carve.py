@@ -19,7 +19,8 @@
 # which keeps a copy of every file on the PC first. Steps, each safe to repeat:
 #   make_file_system()  unmount "/", make the real file system, mount it
 #   (the PC puts the files back)
-#   erase_journal()     the region blank: an empty journal
+#   erase_journal()     the region blank: an empty journal (skipped when
+#                       holds_journal(): carved before, its records are kept)
 #   write_stub()        from here the board boots into the carved layout
 #   write_layout()      the marker: carving is complete
 #
@@ -36,6 +37,10 @@ STUB_BLOCKS = const(2)
 # bytes with the default progsize of 32 (the ESP32's boot mount).
 _INLINE_BYTES = const(128)
 _BOOT_PIECE = ".reslip-boot"
+
+# A journal sector's header (terminal/journal.py): magic, four u32, CRC-32.
+_JOURNAL_HEADER = const(24)
+_JOURNAL_MAGICS = (0x034A5352, 0x024A5352)  # "RSJ", formats 3 and 2
 
 _IOCTL_BLOCK_COUNT = const(4)
 _IOCTL_BLOCK_SIZE = const(5)
@@ -164,6 +169,27 @@ def erase_journal(store, layout):
     first = layout["journal_first"]
     for block in range(first, first + layout["journal_blocks"]):
         store.ioctl(_IOCTL_BLOCK_ERASE, block)
+
+
+def holds_journal(store, layout):
+    """True when a block of the journal's region starts with a journal sector
+    header: carved before, its journal is kept, since it may hold sales no PC
+    has pulled yet."""
+    import struct
+    try:
+        from binascii import crc32
+    except ImportError:  # a build without it: the magic alone decides
+        crc32 = None
+    header = bytearray(_JOURNAL_HEADER)
+    first = layout["journal_first"]
+    for block in range(first, first + layout["journal_blocks"]):
+        store.readblocks(block, header, 0)
+        magic, check = struct.unpack_from("<I", header, 0)[0], \
+            struct.unpack_from("<I", header, _JOURNAL_HEADER - 4)[0]
+        if magic in _JOURNAL_MAGICS and (
+                crc32 is None or crc32(bytes(header[0:_JOURNAL_HEADER - 4])) == check):
+            return True
+    return False
 
 
 def write_stub(store, files, stub_mount="/reslip-stub", progsize=None):

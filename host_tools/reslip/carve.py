@@ -106,9 +106,14 @@ def prepare(transport, board_name, progress=print, backups=DEFAULT_BACKUPS, flas
     transport.exec("make_file_system(_store, _layout, '/', %r)\nos.chdir('/')" % progsize)
     _restore(transport, backup, files, progress)
 
-    progress("  erasing the journal's region and writing the boot stub")
     options = "" if progsize is None else ",progsize=%d" % progsize
-    transport.exec("erase_journal(_store, _layout)")
+    if _eval(transport, "holds_journal(_store, _layout)"):
+        # Carved before (its layout file lost, or its file system damaged):
+        # the journal may hold sales no PC has pulled yet.
+        progress("  the journal's region already holds a journal: kept; writing the boot stub")
+    else:
+        progress("  erasing the journal's region and writing the boot stub")
+        transport.exec("erase_journal(_store, _layout)")
     transport.exec("write_stub(_store, stub_files(boot_source(%r, _layout, '/', %r), '/'), "
                    "%r, %r)" % (flash["store"], options, _STUB_MOUNT, progsize))
     transport.exec("write_layout(_layout, '/')")
