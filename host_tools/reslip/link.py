@@ -69,11 +69,14 @@ class NotAuthenticated(Refused):
 def read_key_file(path):
     """The 32-byte link key kept in `path` as 64 hex digits."""
     try:
-        with open(path, encoding="ascii") as file:
+        # utf-8-sig: an editor such as Notepad may have added a byte order mark.
+        with open(path, encoding="utf-8-sig") as file:
             text = file.read().strip()
-    except (OSError, UnicodeError) as error:
+    except OSError as error:
         raise LinkError("cannot read the key file %s: %s"
-                        % (path, getattr(error, "strerror", None) or error)) from None
+                        % (path, error.strerror or error)) from None
+    except UnicodeError:
+        text = None
     try:
         return wire.parse_key(text)
     except ValueError:
