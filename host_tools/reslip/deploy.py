@@ -556,7 +556,7 @@ def _refuse_if_locked(transport):
     if identity.locked and not identity.service_open:
         raise DeployError(
             "terminal %s is locked: its REPL does not answer. Open the service window at its "
-            "keypad (admin menu, 8 SERVICE WINDOW), then run flash again within %d minutes"
+            "keypad (admin menu, 8 SERVICE WINDOW), then run the command again within %d minutes"
             % (identity.terminal, SERVICE_WINDOW_MS // 60000))
 
 
