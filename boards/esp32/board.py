@@ -6,9 +6,10 @@
 # MicroPython's 4 MiB partition table) by `reslip flash`, next to a file
 # system made smaller without losing its files (terminal/carve.py).
 #
-# TODO: not yet run on a real board: carving over the USB bridge, the boot into the
-# carved layout, the keypad scan, the LCD and the printer; all are checked
-# on the PC only (tests/test_carve_*.py, tests/test_board_pins.py).
+# TODO: not yet run on a real board: carving over the USB bridge, the boot
+# into the carved layout, the keypad scan, the LCD, the printer and the service
+# link on the REPL's port; all are checked on the PC only
+# (tests/test_carve_*.py, tests/test_board_pins.py).
 
 import json
 import time
@@ -18,6 +19,7 @@ import machine
 from micropython import const
 
 from terminal import carve
+from terminal.console import StdioConsole
 from terminal.keypad import MatrixKeypad
 from terminal.lcd import CharLcdScreen
 
@@ -86,9 +88,9 @@ class Board:
             pins["printer_uart"], baudrate=pins["printer_baud"], tx=pins["printer_tx"],
             rx=pins["printer_rx"], timeout=0)
 
-        # TODO: run the service link on UART0's USB bridge; it needs a reader
-        # that polls sys.stdin without blocking, as the unix board's does.
-        self.console = None
+        # The service link shares the REPL's port (UART0, the USB bridge); its module is
+        # loaded once the PC first sends something.
+        self._stdio = StdioConsole()
 
         self.clock = Clock()
         with open("config.json") as file:
@@ -96,5 +98,13 @@ class Board:
         self.settings_path = "/reslip-settings.json"
         self.gb2312_path = "gb2312.bin"
 
+    @property
+    def console(self):
+        return self._stdio.pair()
+
+    def console_waiting(self):
+        return self._stdio.waiting()
+
     def idle(self, ms):
-        time.sleep_ms(ms)
+        # Wakes early when the PC sends something.
+        self._stdio.waiting(ms)

@@ -8,12 +8,12 @@
 import json
 import os
 import select
-import sys
 
 from micropython import const
 
 from norflash import NorFlash
 from offset_clock import OffsetClock
+from terminal.console import StdioConsole
 
 _SECTOR_SIZE = const(4096)
 _SECTOR_COUNT = const(256)
@@ -109,9 +109,7 @@ class Board:
         self.keypad = FileKeypad(BOX + "/keys")
         self.screen = FileScreen(BOX + "/screen.txt")
         self.printer_uart = SerialLine(os.getenv("RESLIP_PRINTER_PORT"))
-        self._console = None
-        self._input = select.poll()
-        self._input.register(sys.stdin, select.POLLIN)
+        self._stdio = StdioConsole()
         self.clock = OffsetClock(BOX + "/clock-offset")
         with open("config.json") as file:
             self.settings = json.load(file)
@@ -125,18 +123,12 @@ class Board:
         """The USB serial port: the service link's, and nothing else writes there.
 
         Made when the app first asks for it, which it does once the PC has
-        sent something (console_waiting): the link's module, whose reader and
-        writer these are, is loaded no earlier."""
-        if self._console is None:
-            from terminal.link import PollingReader, PollingWriter
-
-            self._console = (PollingReader(sys.stdin.buffer), PollingWriter(sys.stdout.buffer))
-        return self._console
+        sent something (console_waiting)."""
+        return self._stdio.pair()
 
     def console_waiting(self):
-        """True when the PC has sent bytes the link has not read."""
-        return bool(self._input.poll(0))
+        return self._stdio.waiting()
 
     def idle(self, ms):
         # Wakes early when the PC sends something.
-        self._input.poll(ms)
+        self._stdio.waiting(ms)
