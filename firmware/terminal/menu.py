@@ -314,18 +314,29 @@ class _MethodChoice(_Screen):
 
 
 class _CardDigits(_DigitEntry):
-    """The card's last four digits, for the slip; ENTER with none is fine."""
+    """The card's last four digits, for the slip; ENTER with none is fine.
+
+    A cashier who types the whole card number keeps only its last four: each
+    digit past the fourth pushes the oldest out, so no more than four are ever
+    held. One to three digits are refused, as they would match no card."""
 
     def __init__(self, sale):
         _DigitEntry.__init__(self, "CARD LAST 4", 4, None)
         self.sale = sale
 
+    def _type(self, key):
+        if key != KEY_POINT:
+            self.digits = (self.digits + key)[-4:]
+
     def _enter(self, menu):
+        if 0 < len(self.digits) < 4:
+            self.note = "4 DIGITS OR NONE"
+            return
         self.sale.card_last4 = self.digits
         menu._push(_SaleConfirm(self.sale))
 
     def show(self, menu):
-        return (self.title, _spread("#=OK", self.digits or "----", menu.width))
+        return (self.note or self.title, _spread("#=OK", self.digits or "----", menu.width))
 
 
 class _SaleConfirm(_Screen):

@@ -164,12 +164,34 @@ def test_card_sale_keeps_the_last_four_digits():
     play("""
         A 12*5 #        ? 12.50
         2               ? CARD LAST 4
-        12345           ? 1234          ; a fifth digit is not taken
-        D 9             ? 1239
-        #               ? PRINT CARD*1239?
+        12345           ? 2345          ; a fifth digit pushes the first out
+        D 9             ? 2349
+        #               ? PRINT CARD*2349?
         #               ? PRINTED #000001
         """, terminal)
-    assert sales_in(terminal) == [(1250, CARD, "1239")]
+    assert sales_in(terminal) == [(1250, CARD, "2349")]
+
+
+def test_a_whole_card_number_typed_keeps_its_last_four_digits():
+    terminal = FakeTerminal()
+    play("""
+        A 5 # 2
+        4111111111111234 ? 1234
+        #               ? PRINT CARD*1234?
+        #               ? PRINTED #000001
+        """, terminal)
+    assert sales_in(terminal) == [(500, CARD, "1234")]
+
+
+def test_one_to_three_card_digits_are_refused_and_kept_for_fixing():
+    terminal = FakeTerminal()
+    play("""
+        A 5 # 2 12 #    ? 4 DIGITS OR NONE
+                        ? 12
+        34 #            ? PRINT CARD*1234?
+        #               ? PRINTED #000001
+        """, terminal)
+    assert sales_in(terminal) == [(500, CARD, "1234")]
 
 
 def test_card_sale_without_digits_and_qr_sale():
@@ -224,9 +246,9 @@ def test_sale_is_refused_while_the_clock_is_not_set():
 def test_cancel_goes_back_one_step_at_a_time():
     terminal = FakeTerminal()
     play("""
-        A 5 # 2 12 # ? PRINT CARD*12?
+        A 5 # 2 1234 # ? PRINT CARD*1234?
         C            ? CARD LAST 4
-                     ? 12
+                     ? 1234
         C            ? 1CASH 2CARD 3QR
         C            ? SALE AMOUNT
                      ? 5
