@@ -195,8 +195,9 @@ class ChainCheck:
         if not 0 < newest < highest_stored:
             return []
         found = [(newest, "the terminal's newest record is voucher %06d, but this store "
-                  "already holds up to voucher %06d from it: its journal was put back to an "
-                  "older copy, erased or replaced, or another terminal uses its number"
+                  "already holds up to voucher %06d from it: its journal lost its newest records "
+                  "(flash damage), was put back to an older copy, erased or replaced, or "
+                  "another terminal uses its number"
                   % (newest, highest_stored))]
         self.problems.extend(found)
         return found
