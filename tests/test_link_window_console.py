@@ -45,3 +45,16 @@ def test_the_console_is_locked_again_when_the_window_ends_while_the_pc_is_stalle
     finally:
         link.close_service_window()
         link.set_locked(False)
+
+
+def test_an_app_started_again_in_the_same_interpreter_has_its_window_closed():
+    # The unix port's loader starts a locked app again in the same
+    # interpreter after an error: terminal.link's module state survives that.
+    link.open_service_window()
+    try:
+        ServiceLink(_Bytes(), _Bytes(), _Journal(1), {"terminal": "T1", "firmware": "1.0"},
+                    key=KEY, locked=True)
+        assert link.service_window_ms() == 0 and not link.ctrl_c_stops_app()
+    finally:
+        link.close_service_window()
+        link.set_locked(False)

@@ -373,6 +373,10 @@ class ServiceLink:
         self._record_sale = record_sale
         self._sales = []  # [token, voucher] of the last register sales, newest last
         self._break_on_ctrl_c = break_on_ctrl_c
+        # An app started again is locked with its window closed, even where
+        # it restarts in the same interpreter (the unix port's loader).
+        global _service_until
+        _service_until = None
         set_locked(locked)
 
         # The key, and the session a proof of it opens.
