@@ -6,6 +6,7 @@ which refuses to start without the layout, tells the technician to run
 import os
 
 from conftest import ROOT
+from reslip import carve
 from test_carve_host import _FLASH, _connect, _expected, _prepare, _put_files, _state
 from test_carve_host import board  # noqa: F401  the fixture
 
@@ -21,7 +22,10 @@ _APPEND = (
     "__import__('os').remove('/reslip-layout.json')\n")
 
 
-def test_carving_again_keeps_a_journal_already_in_its_region(board, tmp_path):  # noqa: F811
+def test_carving_again_keeps_a_journal_already_in_its_region(board, tmp_path,  # noqa: F811
+                                                             monkeypatch):
+    # Both carvings within one second: the PC's copies must not collide.
+    monkeypatch.setattr(carve.time, "strftime", lambda layout: "20260101-000000")
     _put_files(board.port)
     assert _prepare(board.port, tmp_path / "backups") is True
     board.power_off()
@@ -43,3 +47,4 @@ def test_carving_again_keeps_a_journal_already_in_its_region(board, tmp_path):  
     assert blocks == 96 - 2 - _FLASH["journal_blocks"]
     assert records == 3, "carving again erased the journal"
     assert any("kept" in line and "journal" in line for line in lines)
+    assert len(os.listdir(tmp_path / "backups")) == 2

@@ -118,7 +118,12 @@ def prepare(transport, board_name, progress=print, backups=DEFAULT_BACKUPS, flas
                    "%r, %r)" % (flash["store"], options, _STUB_MOUNT, progsize))
     transport.exec("write_layout(_layout, '/')")
 
-    done = "%s-carved-%s" % (backup, time.strftime("%Y%m%d-%H%M%S"))
+    # A name of its own even for a second carving within the same second.
+    stamped = "%s-carved-%s" % (backup, time.strftime("%Y%m%d-%H%M%S"))
+    done, again = stamped, 1
+    while os.path.exists(done):
+        again += 1
+        done = "%s-%d" % (stamped, again)
     os.rename(backup, done)
     progress("  carved; the board's files as they were are kept in %s" % done)
     return True
