@@ -303,3 +303,26 @@ def test_pull_cut_anywhere_resumes_to_exactly_the_terminals_records(box, tmp_pat
     assert stored_records(db_path) == terminal_records(box["box"], tmp_path)
     with Store(db_path) as store:
         assert store.conflicts() == []
+
+
+def test_flash_while_slips_print_waits_until_they_are_out(box):
+    from reslip.printer_emu import PrinterEmulator
+    from reslip.sale import record_sale
+
+    printer_bin = os.path.join(box["box"], "printer.bin")
+    printed_before = os.path.getsize(printer_bin)
+    voucher = record_sale(box["port"], 5555, method="card", card="1234")
+
+    # At once, while the first copy is still printing.
+    deploy.flash(box["port"], "unix", progress=lambda line: None)
+    wait_for_screen(box["box"], "READY")
+
+    with open(printer_bin, "rb") as file:
+        file.seek(printed_before)
+        emulator = PrinterEmulator()
+        emulator.feed(file.read())
+    copies = [slip.text for slip in emulator.slips() if "%06d" % voucher in slip.text]
+    assert len(copies) == 2  # the box's config.json asks for two
+    for text in copies:
+        # Whole to its last line: the amount, then the voucher's code.
+        assert "CNY 55.55" in text and "[QR %06d]" % voucher in text

@@ -530,7 +530,14 @@ class App:
                                     set_clock=self.terminal.set_clock,
                                     record_sale=self._register_sale,
                                     key=settings.get("link_key"),
-                                    locked=settings.get("link_locked", False))
+                                    locked=settings.get("link_locked", False),
+                                    printing=self._slips_printing)
+
+    def _slips_printing(self):
+        """True while slips are going out; a printer held by a fault (paper
+        out, say) waits for a person, not for time, so it does not count."""
+        printer = self.terminal.printer
+        return printer.busy and not printer.held
 
     def _register_sale(self, amount_cents, method, card_last4, reference):
         """A sale sent by a cash register over the service link."""

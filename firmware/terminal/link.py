@@ -87,6 +87,7 @@ NOT_AUTHENTICATED = "not authenticated (wrong or missing key)"
 FLAG_KEY_SET = const(0x01)  # commands need a session opened with the key
 FLAG_LOCKED = const(0x02)  # Ctrl-C on the console does not stop the app...
 FLAG_SERVICE_OPEN = const(0x04)  # ... except while the service window is open
+FLAG_PRINTING = const(0x08)  # slips are printing: a Ctrl-C stops the app once they are out
 
 KEY_SIZE = const(32)
 CHALLENGE_SIZE = const(16)
@@ -364,7 +365,8 @@ class ServiceLink:
     Counters: commands, bad_frames, junk_bytes, refused_proofs."""
 
     def __init__(self, rx, tx, journal, identity, set_clock=None, break_on_ctrl_c=True,
-                 record_sale=None, key=None, locked=False, session_idle_ms=SESSION_IDLE_MS):
+                 record_sale=None, key=None, locked=False, session_idle_ms=SESSION_IDLE_MS,
+                 printing=None):
         self._rx = rx
         self._tx = tx
         self._journal = journal
@@ -373,6 +375,11 @@ class ServiceLink:
         self._record_sale = record_sale
         self._sales = []  # [token, voucher] of the last register sales, newest last
         self._break_on_ctrl_c = break_on_ctrl_c
+        # printing() is True while slips are going out: a Ctrl-C that comes
+        # then stops the app only once they are printed, so a deploy does not
+        # cut a customer's slip in half.
+        self._printing = printing
+        self._stop_when_printed = False
         # An app started again is locked with its window closed, even where
         # it restarts in the same interpreter (the unix port's loader).
         global _service_until
@@ -427,6 +434,8 @@ class ServiceLink:
         Record frames follow one another within one call while the PC takes
         them as fast as they come, for at most _POLL_BUDGET_MS: a main loop that
         sleeps between calls would otherwise pace the pull."""
+        if self._stop_when_printed and not self._slips_printing():
+            raise KeyboardInterrupt
         if _service_until is not None and not service_window_ms():
             # The window just ended: the console's own Ctrl-C goes off now,
             # not at the next read, which a PC that stopped reading delays.
@@ -519,6 +528,9 @@ class ServiceLink:
 
         if self._line_length < 0:
             if byte == _CTRL_C and self._break_on_ctrl_c and ctrl_c_stops_app():
+                if self._slips_printing():
+                    self._stop_when_printed = True
+                    return None
                 raise KeyboardInterrupt
             if byte != _NEWLINE and byte != _RETURN:
                 self.junk_bytes += 1
@@ -596,8 +608,13 @@ class ServiceLink:
             bytes((PROTOCOL_VERSION, len(terminal))), terminal,
             bytes((len(firmware),)), firmware, figures, bytes((self._flags(),))))
 
+    def _slips_printing(self):
+        return self._printing is not None and self._printing()
+
     def _flags(self):
         flags = FLAG_KEY_SET if self._key_set else 0
+        if self._slips_printing():
+            flags |= FLAG_PRINTING
         if _locked:
             flags |= FLAG_LOCKED
             if service_window_ms():

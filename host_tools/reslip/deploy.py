@@ -71,6 +71,8 @@ _READ_TIMEOUT_S = 1
 _STOP_APP_S = 0.2
 _RAW_REPL_TRIES = 3
 _RAW_REPL_WAIT_S = 3
+_PRINTING_WAIT_S = 120  # the longest an app finishing its slips is waited for
+_PRINTING_POLL_S = 0.5
 _LINK_READ_S = 0.05
 _LINK_PROBE_S = 0.5
 
@@ -533,31 +535,61 @@ def _enter_raw_repl(transport, port):
             return
         except TransportError:
             if attempt == 0:
-                _refuse_if_locked(transport)
+                identity = _refuse_if_locked(transport)
+                if identity is not None and identity.printing:
+                    _wait_for_slips(transport)
             continue
     raise DeployError("no REPL answers on %s; is a board attached and powered?" % port)
 
 
-def _refuse_if_locked(transport):
-    """Raises DeployError when the app still runs, locked, with its service
-    window closed: Ctrl-C cannot stop it, so waiting longer is no use."""
+def _probe_app(transport):
+    """The running app's identity over the service link, or None when no app answers."""
     from reslip.link import HostLink, LinkError
-    from terminal.link import SERVICE_WINDOW_MS
 
     port = transport.serial
     timeout = port.timeout
     port.timeout = _LINK_READ_S
     try:
-        identity = HostLink(port, timeout_s=_LINK_PROBE_S, retries=2).identify(prove_key=False)
+        return HostLink(port, timeout_s=_LINK_PROBE_S, retries=2).identify(prove_key=False)
     except LinkError:
-        return  # not our app answering: go on trying the REPL
+        return None  # not our app answering: go on trying the REPL
     finally:
         port.timeout = timeout
+
+
+def _wait_for_slips(transport):
+    """Waits while the app prints the slips it had started: it stops for the
+    Ctrl-C already sent once they are out, not halfway through a customer's."""
+    print("  the terminal is printing: waiting for its slips to finish", file=sys.stderr)
+    deadline = time.monotonic() + _PRINTING_WAIT_S
+    while time.monotonic() < deadline:
+        time.sleep(_PRINTING_POLL_S)
+        identity = _probe_app(transport)
+        if identity is None or not identity.printing:
+            # The app has stopped (the REPL does not speak the link) or is
+            # about to: its next loop turn takes the Ctrl-C it kept.
+            transport.serial.write(b"\r\x03")
+            time.sleep(_STOP_APP_S)
+            return
+    raise DeployError("the terminal has been printing for over %d s: is its printer stuck? "
+                      "Clear it (paper, cover) and run the command again" % _PRINTING_WAIT_S)
+
+
+def _refuse_if_locked(transport):
+    """Raises DeployError when the app still runs, locked, with its service
+    window closed: Ctrl-C cannot stop it, so waiting longer is no use.
+    Returns the app's identity, or None when no app answers."""
+    from terminal.link import SERVICE_WINDOW_MS
+
+    identity = _probe_app(transport)
+    if identity is None:
+        return None
     if identity.locked and not identity.service_open:
         raise DeployError(
             "terminal %s is locked: its REPL does not answer. Open the service window at its "
-            "keypad (admin menu, 8 SERVICE WINDOW), then run the command again within %d minutes"
-            % (identity.terminal, SERVICE_WINDOW_MS // 60000))
+            "keypad (B, operator PIN, #, 8, admin PIN, #, 8 SERVICE WINDOW, #), then run the "
+            "command again within %d minutes" % (identity.terminal, SERVICE_WINDOW_MS // 60000))
+    return identity
 
 
 def _write_and_rename(transport, path, data):

@@ -106,10 +106,11 @@ def key_from_environment(given_path=None):
 
 # The journal's figures (count .. near_full) are all 0 until the key is proved.
 # key_set: the terminal needs its key; locked: Ctrl-C does not stop its app
-# unless the service window is open.
+# unless the service window is open; printing: slips are going out, and a
+# Ctrl-C stops the app only once they are printed.
 Identity = collections.namedtuple("Identity", (
     "protocol", "terminal", "firmware", "count", "oldest", "newest", "exported_up_to",
-    "near_full", "key_set", "locked", "service_open"))
+    "near_full", "key_set", "locked", "service_open", "printing"), defaults=(False,))
 
 # One record as it came over the link: crc is the entry CRC, already checked;
 # link is the journal's hash of the record before it (terminal.journal.record_hash).
@@ -251,7 +252,8 @@ class HostLink:
                             % (protocol, wire.PROTOCOL_VERSION))
         return Identity(protocol, terminal, firmware, count, oldest, newest, exported,
                         bool(near_full), bool(flags & wire.FLAG_KEY_SET),
-                        bool(flags & wire.FLAG_LOCKED), bool(flags & wire.FLAG_SERVICE_OPEN))
+                        bool(flags & wire.FLAG_LOCKED), bool(flags & wire.FLAG_SERVICE_OPEN),
+                        bool(flags & wire.FLAG_PRINTING))
 
     def set_clock(self, unix_seconds):
         """Sets the terminal's clock to unix_seconds."""

@@ -260,3 +260,36 @@ def test_register_sale_refusals():
     device, rx, tx = _sale_device(None)
     kind, body = _ask(device, rx, tx, 3, link.encode_sale(5, 100, 1))
     assert (kind, body[0]) == (link.ANS_REFUSED, link.REFUSED_UNKNOWN)
+
+
+def test_ctrl_c_while_slips_print_stops_the_app_once_they_are_out():
+    printing = [True]
+    rx = _Bytes(b"\x03")
+    tx = _Bytes()
+    device = ServiceLink(rx, tx, _Journal(0), {"terminal": "T1", "firmware": "1.0"},
+                         printing=lambda: printing[0])
+    for _ in range(5):
+        device.poll()  # the Ctrl-C is kept: a customer's slip is still going out
+
+    # Meanwhile the identity tells the PC why the app has not stopped.
+    rx.data += encode_command(link.CMD_IDENTIFY, 1, b"")
+    device.poll()
+    kind, seq, body, _ = decode_frame(bytes(tx.data), 0)
+    assert kind == link.ANS_IDENTIFY and body[-1] & link.FLAG_PRINTING
+
+    printing[0] = False
+    try:
+        device.poll()
+    except KeyboardInterrupt:
+        return
+    raise AssertionError("the app did not stop once the slips were out")
+
+
+def test_ctrl_c_with_nothing_printing_stops_the_app_at_once():
+    device = ServiceLink(_Bytes(b"\x03"), _Bytes(), _Journal(0),
+                         {"terminal": "T1", "firmware": "1.0"}, printing=lambda: False)
+    try:
+        device.poll()
+    except KeyboardInterrupt:
+        return
+    raise AssertionError("Ctrl-C did not stop the app")
