@@ -39,7 +39,6 @@ _SUPERVISOR = const(0)  # the supervisor's operator number
 _EXPORT_WARN_RECORDS = const(1000)  # records not yet pulled before the idle screen asks
 _COPY_LABELS = ("MERCHANT COPY", "CUSTOMER COPY", "BANK COPY")
 _FIRST_PRINT_INCOMPLETE = "FIRST PRINT INCOMPLETE"
-_CARD_NUMBER_DIGITS = const(12)
 
 
 class Terminal:
@@ -184,7 +183,7 @@ class Terminal:
             raise TerminalError("AMOUNT IS ZERO")
         if amount_cents > MAX_CENTS:
             raise TerminalError("AMOUNT TOO LARGE")
-        if _looks_like_card_number(reference):
+        if rec.looks_like_card_number(reference):
             raise TerminalError("CARD NO. IN REF")
         kind = rec.TRAINING_SALE if self.training() else rec.SALE
         sale = rec.Record(
@@ -447,20 +446,6 @@ def _drop_job_modules():
             short = name[len("terminal."):]
             if hasattr(package, short):
                 delattr(package, short)
-
-
-def _looks_like_card_number(text):
-    """Twelve digits or more in a row, spaces and dashes aside: a card number
-    must never reach the journal, not even in a reference."""
-    run = 0
-    for char in text:
-        if "0" <= char <= "9":
-            run += 1
-            if run >= _CARD_NUMBER_DIGITS:
-                return True
-        elif char not in " -":
-            run = 0
-    return False
 
 
 def _decode(payload, voucher):

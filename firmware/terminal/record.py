@@ -58,6 +58,22 @@ def mask_card(last4):
     return _CARD_MASK + last4 if last4 else ""
 
 
+def looks_like_card_number(text, digits=12):
+    """True when `text` holds `digits` digits or more in a row, with only
+    spaces and punctuation between them ("4111.1111-1111 1111", full-width
+    digits too): a card number must never reach the journal, not even in a
+    sale's reference. A letter, or any other character, ends the run."""
+    run = 0
+    for char in text:
+        if "0" <= char <= "9" or "\uff10" <= char <= "\uff19":
+            run += 1
+            if run >= digits:
+                return True
+        elif char > "~" or char.isalpha():
+            run = 0
+    return False
+
+
 class Record:
     """One transaction or event; `voucher` is given by the journal on append."""
 

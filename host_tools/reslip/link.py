@@ -14,6 +14,7 @@ import struct
 import time
 
 from terminal import link as wire
+from terminal.record import looks_like_card_number
 
 from reslip.errors import ReslipError
 
@@ -131,19 +132,6 @@ def card_last4(card):
         raise LinkError("the card number may hold only digits, spaces and dashes") from None
 
 
-def looks_like_card_number(text, digits=12):
-    """True when `text` holds `digits` digits or more in a row, spaces and
-    dashes aside: the terminal refuses such a reference, and it must not
-    cross the wire either."""
-    run = 0
-    for char in text:
-        if "0" <= char <= "9":
-            run += 1
-            if run >= digits:
-                return True
-        elif char not in " -":
-            run = 0
-    return False
 
 
 def export_summary(records):

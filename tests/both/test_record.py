@@ -59,3 +59,21 @@ def test_money_is_never_a_float():
     except ValueError:
         return
     raise AssertionError("a float amount was encoded")
+
+
+def test_card_numbers_are_seen_through_any_punctuation():
+    from terminal.record import looks_like_card_number
+
+    for text in ("4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111",
+                 "4111.1111.1111.1111", "4111/1111/1111/1111", "4111_1111_1111_1111",
+                 "4111\t1111\t1111\t1111", "ref:4111 1111 1111 1111!",
+                 "\uff14\uff11\uff11\uff11" * 3 + "1"):
+        assert looks_like_card_number(text), text
+
+
+def test_references_that_are_not_card_numbers_pass():
+    from terminal.record import looks_like_card_number
+
+    for text in ("", "table 4", "order 12345678901", "INV 2026-12 0042",
+                 "1234 abcd 5678 efgh 9012", "订单 123456 号 789012", "12345678901a2"):
+        assert not looks_like_card_number(text), text
