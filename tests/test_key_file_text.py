@@ -23,3 +23,14 @@ def test_a_key_file_that_is_not_text_says_it_holds_no_key(tmp_path):
         read_key_file(str(path))
     assert str(refused.value) == ("the key file %s does not hold a link key (64 hex digits)"
                                   % path)
+
+
+def test_a_new_key_file_gets_its_folder_and_is_for_its_owner_only(tmp_path):
+    from reslip.link import make_key_file
+
+    path = tmp_path / "keys" / "till1.key"
+    key = make_key_file(str(path))
+    assert read_key_file(str(path)) == key
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    with pytest.raises(LinkError):
+        make_key_file(str(path))  # never overwritten

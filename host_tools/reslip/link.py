@@ -90,6 +90,10 @@ def make_key_file(path):
     returns the key. An existing file is never overwritten."""
     key = os.urandom(wire.KEY_SIZE)
     try:
+        # A keys folder of its own is what a technician keeps them in.
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as error:
         raise LinkError("cannot create the key file %s: %s"

@@ -127,7 +127,8 @@ FAMILIES = [
            "ENTER on a screen asking a question"),
     Family("PINs: brute force", pins.brute_force, 90, 30000,
            "wrong 4-digit PINs typed at 5 keys/s for operator, supervisor and admin, with a "
-           "reboot every 211 guesses, about 7 minutes (the settings file kept)",
+           "reboot every 211 guesses (the settings file kept); the lock's minutes pass on a "
+           "simulated clock, so hours of guessing run in seconds",
            "more guesses compared than 5 per 5-minute lock allows, a locked role's guess "
            "compared after a reboot, or the right PIN refused once the lock ran out"),
     Family("PINs: near and far guesses", pins.compare_counts, 40, 5000,
