@@ -263,7 +263,9 @@ class ChainCheck:
             lines.append("warning: the records are stored, and flagged in the store's "
                          "chain_flags table: check the terminal before trusting them")
         elif self.checked:
-            lines.append("journal chain intact over vouchers %s" % _span(*self.checked))
+            first, last = self.checked
+            lines.append("journal chain intact at voucher %06d" % first if first == last
+                         else "journal chain intact over vouchers %06d..%06d" % (first, last))
         lines.extend("note: " + note for note in self.notes)
         if self.unlinked:
             lines.append("note: %d record(s) written by an older journal format carry no link"
