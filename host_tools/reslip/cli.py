@@ -79,10 +79,11 @@ def cmd_board(args):
 
 def keypad_keys(words):
     """The keys named on the command line: keypad characters, spaces between them ignored."""
-    keys = "".join(words).replace(" ", "").upper()
-    if not keys:
+    typed = "".join(words).replace(" ", "")
+    if not typed:
         raise ReslipError("name the keys to press, e.g. reslip board keys 'A 12*5 # 1 #'")
-    wrong = sorted(set(key for key in keys if key not in _KEYPAD_KEYS))
+    keys = typed.upper()  # a..d are the letter keys too
+    wrong = sorted(set(char for char in typed if char.upper() not in _KEYPAD_KEYS))
     if wrong:
         raise ReslipError("%s: not on the keypad (its keys are %s); quote the keys, "
                           "the shell takes # and * for itself" % (" ".join(wrong), _KEYPAD_KEYS))
