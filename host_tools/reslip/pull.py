@@ -152,6 +152,11 @@ def pull_over(port, db_path, csv_path=None, jsonl_path=None, timeout_s=1.0, key=
 def _confirm(link, store, identity, conflicts):
     """Asks the terminal to move its export mark over what the store now holds:
     (export mark, "") or (old mark, why not)."""
+    # TODO: the mark moves over records whose chain is broken too, so a ring
+    # set to overwrite may later recycle the terminal's copy of the evidence
+    # (the PC keeps its own, flagged). Holding the mark before the first
+    # break needs a way for the technician to accept a break once looked at,
+    # or a shop on the refuse policy stops selling when the journal fills.
     if conflicts:
         return identity.exported_up_to, "the terminal's records differ from the stored ones"
     first = identity.exported_up_to + 1
