@@ -146,8 +146,6 @@ def _byte(value):
     return value
 
 
-
-
 # Real-time status replies (DLE EOT n) always have bits 1 and 4 set and bits
 # 0 and 7 clear: that fixed pattern is how a wrong baud rate shows.
 _REALTIME_FIXED_MASK = const(0x93)

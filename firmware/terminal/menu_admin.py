@@ -5,7 +5,6 @@
 
 from micropython import const
 
-from terminal import link
 from terminal.menu_entry import (KEY_CANCEL, KEY_ENTER, KEY_POINT, PIN_MAX_DIGITS,
                                  _DigitEntry, _Screen)
 from terminal.menu_screens import _Confirm, _DateEntry, _Options, _date_time
@@ -243,6 +242,10 @@ def _confirm_training(menu):
 def _open_service_window(menu):
     """A locked console lets a Ctrl-C stop the app (for `reslip flash`) only
     for a few minutes after the admin opens this window."""
+    # Imported here: the link's code stays off the heap until a PC speaks
+    # or this window is asked for, not whenever the admin menu opens.
+    from terminal import link
+
     if not link.locked():
         menu._notice("NOT LOCKED", "FLASH ALLOWED")
         return

@@ -136,8 +136,6 @@ def card_last4(card):
         raise LinkError("the card number may hold only digits, spaces and dashes") from None
 
 
-
-
 def export_summary(records):
     """(count, chain) over records in voucher order, as a confirm expects them:
     chain is the CRC-32 over the entry CRCs, each as u32 little-endian.
