@@ -125,3 +125,19 @@ def test_a_store_made_before_links_gains_the_column_and_keeps_its_records(tmp_pa
         assert store.payloads("T1", 1, 2) == [(1, payload), (2, payload)]
         assert store.chain_head("T1") == (2, b"\x02" * 8)
         assert store.chain_flags() == [("T1", 2, "a test break")]
+
+
+def test_a_store_that_cannot_be_read_is_a_store_error(tmp_path):
+    import sqlite3
+
+    from reslip.store import StoreError
+
+    path = str(tmp_path / "store.sqlite")
+    with Store(path) as store:
+        store._db.execute("DROP TABLE chain")  # as a damaged or foreign file would be
+        try:
+            store.chain_head("T1")
+        except StoreError as error:
+            assert str(error).startswith("cannot read the store %s: " % path)
+        else:
+            raise AssertionError("no StoreError")

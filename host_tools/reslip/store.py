@@ -185,12 +185,19 @@ class Store:
             raise StoreError("cannot write the store %s: %s" % (self.path, error)) from None
         return AddResult(added, duplicates, conflicts, undecodable)
 
+    def _query(self, query, arguments):
+        """Every row the query gives; a store that cannot be read (locked by
+        another program, damaged) is a StoreError, not a traceback."""
+        try:
+            return self._db.execute(query, arguments).fetchall()
+        except sqlite3.Error as error:
+            raise StoreError("cannot read the store %s: %s" % (self.path, error)) from None
+
     def chain_head(self, terminal):
         """(voucher, hash) of the newest record of terminal whose link was
         checked, or None before the first pull."""
-        row = self._db.execute("SELECT voucher, hash FROM chain WHERE terminal = ?",
-                               (terminal,)).fetchone()
-        return None if row is None else (row[0], bytes(row[1]))
+        rows = self._query("SELECT voucher, hash FROM chain WHERE terminal = ?", (terminal,))
+        return (rows[0][0], bytes(rows[0][1])) if rows else None
 
     def chain_flags(self, terminal=None):
         """(terminal, voucher, problem) of every break found in a chain, in order."""
@@ -199,17 +206,16 @@ class Store:
         if terminal is not None:
             query += " WHERE terminal = ?"
             arguments = (terminal,)
-        return list(self._db.execute(query + " ORDER BY terminal, voucher", arguments))
+        return self._query(query + " ORDER BY terminal, voucher", arguments)
 
     def highest_voucher(self, terminal):
         """The highest voucher stored for terminal, 0 when none."""
-        row = self._db.execute("SELECT MAX(voucher) FROM records WHERE terminal = ?",
-                               (terminal,)).fetchone()
-        return row[0] or 0
+        rows = self._query("SELECT MAX(voucher) FROM records WHERE terminal = ?", (terminal,))
+        return rows[0][0] or 0
 
     def payloads(self, terminal, first, last):
         """(voucher, payload) of terminal with first <= voucher <= last, in order."""
-        return [(voucher, bytes(payload)) for voucher, payload in self._db.execute(
+        return [(voucher, bytes(payload)) for voucher, payload in self._query(
             "SELECT voucher, payload FROM records WHERE terminal = ? AND voucher BETWEEN ? AND ?"
             " ORDER BY voucher", (terminal, first, last))]
 
