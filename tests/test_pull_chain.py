@@ -282,3 +282,24 @@ def test_records_of_the_older_format_are_noted_and_the_chain_runs_on_from_them(t
     text = str(summary)
     assert "3 record(s) written by an older journal format carry no link" in text
     assert "journal chain intact over vouchers 000004..000005" in text
+
+
+def test_the_export_mark_waits_before_a_break_until_a_person_accepts_it(tmp_path):
+    db_path = str(tmp_path / "store.sqlite")
+    flash, journal = _filled(12)
+    _edit_amount(flash, 7, 99999999)
+    journal = _journal(flash)
+
+    # The terminal keeps the records from the break on, whatever its policy.
+    first = pull_over(_Cable(journal), db_path, timeout_s=TIMEOUT_S)
+    assert first.exported_up_to == 7 and journal.exported_up_to() == 7
+    assert "run pull again with --accept-break 8" in str(first)
+
+    # Pulling again changes nothing while nobody has looked.
+    again = pull_over(_Cable(journal), db_path, timeout_s=TIMEOUT_S)
+    assert again.exported_up_to == 7 and again.exit_status == 0
+    assert "export confirmed up to voucher 7, not past it" in str(again)
+
+    accepted = pull_over(_Cable(journal), db_path, timeout_s=TIMEOUT_S, accept_breaks_to=8)
+    assert accepted.exported_up_to == 12 and journal.exported_up_to() == 12
+    assert accepted.export_note == ""

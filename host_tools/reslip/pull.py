@@ -69,7 +69,11 @@ class PullSummary(collections.namedtuple("PullSummary", (
                          % self.missing)
         lines.extend(self.chain.report())
         if self.export_note:
-            lines.append("export not confirmed: " + self.export_note)
+            if self.exported_up_to:
+                lines.append("export confirmed up to voucher %d, not past it: %s"
+                             % (self.exported_up_to, self.export_note))
+            else:
+                lines.append("export not confirmed: " + self.export_note)
         else:
             lines.append("export confirmed up to voucher %d" % self.exported_up_to)
         if self.csv_rows is not None:
@@ -77,21 +81,25 @@ class PullSummary(collections.namedtuple("PullSummary", (
         return "\n".join(lines)
 
 
-def pull(port_path, db_path, csv_path=None, jsonl_path=None, timeout_s=1.0, key=None):
+def pull(port_path, db_path, csv_path=None, jsonl_path=None, timeout_s=1.0, key=None,
+         accept_breaks_to=None):
     """Pulls every record the store lacks from the terminal on port_path into
     the SQLite store db_path, confirms the export, and writes CSV / JSON Lines
     of the whole store if asked. key: the terminal's link key (bytes), for a
-    terminal that has one. Returns a PullSummary; raises PullError."""
+    terminal that has one. accept_breaks_to: a voucher up to which a person has
+    looked at the chain breaks found, so the export may move past them.
+    Returns a PullSummary; raises PullError."""
     try:
         port = serial.serial_for_url(port_path, baudrate=BAUD_RATE, timeout=_READ_TIMEOUT_S)
     except (serial.SerialException, ValueError, OSError, termios.error) as error:
         # termios.error: a pseudo-terminal whose other end is already gone.
         raise PullError("cannot open %s: %s" % (port_path, error)) from None
     with port:
-        return pull_over(port, db_path, csv_path, jsonl_path, timeout_s, key)
+        return pull_over(port, db_path, csv_path, jsonl_path, timeout_s, key, accept_breaks_to)
 
 
-def pull_over(port, db_path, csv_path=None, jsonl_path=None, timeout_s=1.0, key=None):
+def pull_over(port, db_path, csv_path=None, jsonl_path=None, timeout_s=1.0, key=None,
+              accept_breaks_to=None):
     """pull() over a port already open (anything with read, write, in_waiting)."""
     started = time.monotonic()
     with Store(db_path) as store:
@@ -128,6 +136,8 @@ def pull_over(port, db_path, csv_path=None, jsonl_path=None, timeout_s=1.0, key=
                             % (error, added)) from None
         missing = first_seen - start if first_seen is not None and first_seen > start else 0
 
+        if accept_breaks_to is not None:
+            store.accept_breaks(terminal, accept_breaks_to)
         exported_up_to, export_note = _confirm(link, store, identity, conflicts)
         link.end_session()  # whoever plugs in next proves the key again
 
@@ -151,22 +161,29 @@ def pull_over(port, db_path, csv_path=None, jsonl_path=None, timeout_s=1.0, key=
 
 def _confirm(link, store, identity, conflicts):
     """Asks the terminal to move its export mark over what the store now holds:
-    (export mark, "") or (old mark, why not)."""
-    # TODO: the mark moves over records whose chain is broken too, so a ring
-    # set to overwrite may later recycle the terminal's copy of the evidence
-    # (the PC keeps its own, flagged). Holding the mark before the first
-    # break needs a way for the technician to accept a break once looked at,
-    # or a shop on the refuse policy stops selling when the journal fills.
+    (export mark, "") or (old mark, why not).
+
+    The mark stops before a chain break nobody has accepted yet: the
+    terminal keeps those records (a ring set to overwrite would otherwise
+    recycle them) until a technician has looked and runs pull with
+    --accept-break."""
     if conflicts:
         return identity.exported_up_to, "the terminal's records differ from the stored ones"
     first = identity.exported_up_to + 1
     last = store.highest_voucher(identity.terminal)
+    held_note = ""
+    open_break = store.first_open_break(identity.terminal)
+    if open_break is not None and open_break <= last:
+        last = open_break - 1
+        held_note = ("the terminal keeps voucher %06d on, where the journal's chain is broken; "
+                     "once you have checked the terminal, run pull again with --accept-break %d"
+                     % (open_break, open_break))
     if last < first:
-        return identity.exported_up_to, ""
+        return identity.exported_up_to, held_note
 
     count, chain = export_summary(store.payloads(identity.terminal, first, last))
     try:
-        return link.confirm_export(first, last, count, chain), ""
+        return link.confirm_export(first, last, count, chain), held_note
     except ExportRefused as refusal:
         return identity.exported_up_to, refusal.reason
     except LinkError as error:

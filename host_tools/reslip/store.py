@@ -72,6 +72,11 @@ CREATE TABLE IF NOT EXISTS chain_flags (
     seen_at    INTEGER NOT NULL,
     UNIQUE (terminal, voucher, problem)
 );
+CREATE TABLE IF NOT EXISTS chain_accepted (
+    terminal   TEXT    PRIMARY KEY,
+    up_to      INTEGER NOT NULL,
+    accepted_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pc_reprints (
     terminal   TEXT    NOT NULL,
     voucher    INTEGER NOT NULL,
@@ -207,6 +212,30 @@ class Store:
             query += " WHERE terminal = ?"
             arguments = (terminal,)
         return self._query(query + " ORDER BY terminal, voucher", arguments)
+
+    def first_open_break(self, terminal):
+        """The lowest voucher of terminal where a chain break was found and
+        not yet accepted (accept_breaks), or None."""
+        rows = self._query(
+            "SELECT MIN(voucher) FROM chain_flags WHERE terminal = ? AND voucher > "
+            "COALESCE((SELECT up_to FROM chain_accepted WHERE terminal = ?), 0)",
+            (terminal, terminal))
+        return rows[0][0]
+
+    def accept_breaks(self, terminal, up_to):
+        """Records that a person has looked at the chain breaks of terminal up
+        to voucher up_to; returns how many breaks that covers."""
+        try:
+            with self._db:
+                self._db.execute(
+                    "INSERT INTO chain_accepted VALUES (?, ?, ?) ON CONFLICT (terminal) DO "
+                    "UPDATE SET up_to = MAX(up_to, excluded.up_to), "
+                    "accepted_at = excluded.accepted_at", (terminal, up_to, int(time.time())))
+        except sqlite3.Error as error:
+            raise StoreError("cannot write the store %s: %s" % (self.path, error)) from None
+        rows = self._query("SELECT COUNT(*) FROM chain_flags WHERE terminal = ? AND voucher <= ?",
+                           (terminal, up_to))
+        return rows[0][0]
 
     def highest_voucher(self, terminal):
         """The highest voucher stored for terminal, 0 when none."""
