@@ -20,6 +20,7 @@ def reslip(*args):
 @pytest.mark.parametrize("args, verb, says", [
     (["flash", "/dev/no-such-port"], "flash", "cannot open /dev/no-such-port"),
     (["pull", "/dev/no-such-port"], "pull", "cannot open /dev/no-such-port"),
+    (["pull", "/dev/no-such-port", "--accept-break", "0"], "pull", "voucher 0 is out of range"),
     (["sale", "12.50", "/dev/no-such-port"], "sale", "cannot open /dev/no-such-port"),
     (["sale", "12,50", "/dev/no-such-port"], "sale", "is not an amount"),
     (["reprint", "5", "--db", "/nonexistent/x.sqlite", "--png", "x.png"], "reprint",

@@ -182,18 +182,14 @@ def cmd_sale(args):
 
 def cmd_pull(args):
     from reslip.pull import pull
+    if args.accept_break is not None:
+        in_range(args.accept_break, VOUCHERS, "voucher")
     key = link_key(args)
     port = find_port(args.port, args.box)
     summary = pull(port, args.db, csv_path=args.csv, key=key,
                    accept_breaks_to=args.accept_break)
     print(str(summary))
     return summary.exit_status
-
-
-def _voucher_number(text):
-    if not text.isdigit() or not 0 < int(text) < 2 ** 32:
-        raise argparse.ArgumentTypeError("%r is not a voucher number" % text)
-    return int(text)
 
 
 def link_key(args):
@@ -252,7 +248,7 @@ def parser():
     pull.add_argument("--db", default="reslip.sqlite", help="SQLite store (default reslip.sqlite)")
     pull.add_argument("--csv", help="also write the stored records to this CSV file")
     pull.add_argument("--key-file", help=_KEY_FILE_HELP)
-    pull.add_argument("--accept-break", type=_voucher_number, metavar="VOUCHER",
+    pull.add_argument("--accept-break", type=int, metavar="VOUCHER",
                       help="you have checked the terminal about the journal chain breaks up "
                            "to this voucher: let the export mark move past them")
     pull.add_argument("--box", default=boardbox.DEFAULT_BOX, help=argparse.SUPPRESS)
