@@ -11,17 +11,14 @@
 # on the REPL's port; all are checked on the PC only (tests/test_carve_*.py,
 # tests/test_board_pins.py).
 
-import json
 import time
 
 import machine
 import rp2
 from micropython import const
 
+from panel_board import PanelBoard
 from terminal import carve
-from terminal.console import StdioConsole
-from terminal.keypad import MatrixKeypad
-from terminal.lcd import CharLcdScreen
 
 # Plain data, read by the PC too (reslip flash, the pin checks): the storage
 # area as the board's boot mounts it, and the journal's share of it.
@@ -61,43 +58,12 @@ class Clock:
         machine.RTC().datetime((year, month, day, weekday, hour, minute, second, 0))
 
 
-class Board:
+class Board(PanelBoard):
     def __init__(self):
+        PanelBoard.__init__(self, PIN_MAP, machine.Pin(PIN_MAP["printer_tx"]),
+                            machine.Pin(PIN_MAP["printer_rx"]))
         # The region carving recorded, opened natively: faster than a view.
         region = carve.journal_region(rp2.Flash())
         self.flash = rp2.Flash(start=region.first * _BLOCK_SIZE, len=region.count * _BLOCK_SIZE)
         self.program_unit = _PROGRAM_UNIT
-
-        pins = PIN_MAP
-        rows = [machine.Pin(n, machine.Pin.OUT, value=1) for n in pins["keypad_rows"]]
-        cols = [machine.Pin(n, machine.Pin.IN, machine.Pin.PULL_UP) for n in pins["keypad_cols"]]
-        self.keypad = MatrixKeypad(rows, cols)
-
-        i2c = machine.I2C(pins["lcd_i2c"], sda=machine.Pin(pins["lcd_sda"]),
-                          scl=machine.Pin(pins["lcd_scl"]), freq=100000)
-        self.screen = CharLcdScreen(i2c)
-
-        self.printer_uart = machine.UART(
-            pins["printer_uart"], baudrate=pins["printer_baud"],
-            tx=machine.Pin(pins["printer_tx"]), rx=machine.Pin(pins["printer_rx"]), timeout=0)
-
-        # The service link shares the REPL's port (USB); its module is
-        # loaded once the PC first sends something.
-        self._stdio = StdioConsole()
-
         self.clock = Clock()
-        with open("config.json") as file:
-            self.settings = json.load(file)
-        self.settings_path = "/reslip-settings.json"
-        self.gb2312_path = "gb2312.bin"
-
-    @property
-    def console(self):
-        return self._stdio.pair()
-
-    def console_waiting(self):
-        return self._stdio.waiting()
-
-    def idle(self, ms):
-        # Wakes early when the PC sends something.
-        self._stdio.waiting(ms)

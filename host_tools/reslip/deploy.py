@@ -39,7 +39,8 @@ BOARDS = os.path.join(ROOT, "boards")
 _HOST_ONLY = {"_cpython.py"}
 
 # Board folders, and the PC-board modules each one needs beside the firmware.
-_BOARD_EXTRAS = {"unix": ["pc/norflash.py", "pc/offset_clock.py"], "pico": [], "esp32": []}
+_BOARD_EXTRAS = {"unix": ["pc/norflash.py", "pc/offset_clock.py"],
+                 "pico": ["mcu/panel_board.py"], "esp32": ["mcu/panel_board.py"]}
 
 # What `sys.platform` says on each board that can be flashed.
 _BOARD_PLATFORMS = {"unix": "linux", "pico": "rp2", "esp32": "esp32"}
