@@ -371,7 +371,7 @@ def test_register_sale_refused_and_bad_input_read_clearly():
     with pytest.raises(LinkError, match="takes no sales"):
         host.record_sale(100, CASH)
     with pytest.raises(LinkError, match="only digits"):
-        host.record_sale(100, CARD, "4111-XXXX")
+        host.record_sale(100, CARD, "4111-12ab")  # letters are no card digits
     with pytest.raises(LinkError, match="at most 40"):
         host.record_sale(100, CASH, reference="长" * 20)
     assert terminal.journal.count == 1

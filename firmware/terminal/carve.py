@@ -66,13 +66,11 @@ class Region:
         self._check(block)
         self.device.readblocks(self.first + block, buf, offset)
 
-    def writeblocks(self, block, buf, offset=None):
+    def writeblocks(self, block, buf, offset):
+        # Only the programming form: the 3-argument one erases first on rp2
+        # and esp32, and the journal and littlefs erase by ioctl 6 themselves.
         self._check(block)
-        if offset is None:
-            # The 3-argument form erases first on real parts: passed on as is.
-            self.device.writeblocks(self.first + block, buf)
-        else:
-            self.device.writeblocks(self.first + block, buf, offset)
+        self.device.writeblocks(self.first + block, buf, offset)
 
     def ioctl(self, op, arg):
         if op == _IOCTL_BLOCK_COUNT:
@@ -109,7 +107,7 @@ def boot_source(store_expr, layout, mount_point="/", lfs_options=""):
         "S=%s" % store_expr,
         "class R:",
         " def readblocks(s,b,u,o=0):S.readblocks(%d+b,u,o)" % layout["fs_first"],
-        " def writeblocks(s,b,u,o=0):S.writeblocks(%d+b,u,o)" % layout["fs_first"],
+        " def writeblocks(s,b,u,o):S.writeblocks(%d+b,u,o)" % layout["fs_first"],
         " def ioctl(s,c,a):",
         "  if c==4:return %d" % layout["fs_blocks"],
         "  if c==6:return S.ioctl(6,%d+a)" % layout["fs_first"],
