@@ -9,51 +9,17 @@ from reslip.pull import CHAIN_BROKEN_STATUS, pull_over
 from reslip.store import Store
 from terminal.crc32 import crc32
 from terminal.journal import FORMAT_CONFIRMATION, START_LINK, Journal, record_hash
-from terminal.link import ServiceLink
 from terminal.record import CARD, CASH, SALE, Record
+
+from test_link_host import Terminal
 
 TIMEOUT_S = 0.2
 TERMINAL = "T0000042"
 
 
-class _Pipe:
-    def __init__(self):
-        self.data = bytearray()
-
-    def read(self, limit):
-        taken = bytes(self.data[:limit])
-        del self.data[:limit]
-        return taken
-
-    def write(self, buf):
-        self.data += buf
-        return len(buf)
-
-
-class _Cable:
-    """A pyserial-like port straight into a ServiceLink over a journal."""
-
-    def __init__(self, journal):
-        self.to_device = _Pipe()
-        self.from_device = _Pipe()
-        self.device = ServiceLink(self.to_device, self.from_device, journal,
-                                  {"terminal": TERMINAL, "firmware": "1.0"},
-                                  break_on_ctrl_c=False)
-
-    @property
-    def in_waiting(self):
-        if not self.from_device.data:
-            self.device.poll()
-        return len(self.from_device.data)
-
-    def read(self, limit):
-        if not self.from_device.data:
-            self.device.poll()
-        return self.from_device.read(limit)
-
-    def write(self, buf):
-        self.to_device.write(buf)
-        return len(buf)
+def _cable(journal):
+    """A pyserial-like port straight into a ServiceLink over the real journal."""
+    return Terminal(journal, TERMINAL).cable()
 
 
 def _sale(number):
@@ -67,7 +33,7 @@ def _journal(flash, **options):
 
 
 def _pull(flash, db_path, **options):
-    return pull_over(_Cable(_journal(flash, **options)), db_path, timeout_s=TIMEOUT_S)
+    return pull_over(_cable(_journal(flash, **options)), db_path, timeout_s=TIMEOUT_S)
 
 
 def _filled(count, **options):
@@ -128,13 +94,13 @@ def _stored(db_path):
 def test_an_untouched_journal_is_reported_intact_within_and_across_pulls(tmp_path):
     db_path = str(tmp_path / "store.sqlite")
     flash, journal = _filled(20)
-    summary = pull_over(_Cable(journal), db_path, timeout_s=TIMEOUT_S)
+    summary = pull_over(_cable(journal), db_path, timeout_s=TIMEOUT_S)
     assert summary.chain.problems == [] and summary.exit_status == 0
     assert "journal chain intact over vouchers 000001..000020" in str(summary)
 
     for number in range(21, 26):
         journal.append(_sale(number).encode())
-    summary = pull_over(_Cable(journal), db_path, timeout_s=TIMEOUT_S)
+    summary = pull_over(_cable(journal), db_path, timeout_s=TIMEOUT_S)
     assert "journal chain intact over vouchers 000021..000025" in str(summary)
     assert summary.chain.notes == [] and summary.exit_status == 0
     assert _stored(db_path) == (list(range(1, 26)), [])
@@ -192,11 +158,11 @@ def test_an_edit_before_the_first_pull_is_caught_by_the_second(tmp_path):
     db_path = str(tmp_path / "store.sqlite")
     flash, journal = _filled(10)
     _edit_amount(flash, 10, 1)
-    first = pull_over(_Cable(journal), db_path, timeout_s=TIMEOUT_S)
+    first = pull_over(_cable(journal), db_path, timeout_s=TIMEOUT_S)
     assert first.chain.problems == []
 
     journal.append(_sale(11).encode())
-    second = pull_over(_Cable(journal), db_path, timeout_s=TIMEOUT_S)
+    second = pull_over(_cable(journal), db_path, timeout_s=TIMEOUT_S)
     assert [voucher for voucher, _ in second.chain.problems] == [11]
     assert "000010 was changed" in str(second)
     assert second.exit_status == CHAIN_BROKEN_STATUS
@@ -229,14 +195,14 @@ def test_a_ring_that_dropped_records_never_pulled_is_not_a_break(tmp_path):
         journal.append(_sale(number).encode())
     oldest = journal.oldest()
     assert oldest > 6
-    summary = pull_over(_Cable(journal), db_path, timeout_s=TIMEOUT_S)
+    summary = pull_over(_cable(journal), db_path, timeout_s=TIMEOUT_S)
     assert summary.chain.problems == [] and summary.exit_status == 0
     assert any("dropped by the terminal" in note and "%06d on" % oldest in note
                for note in summary.chain.notes)
     assert "journal chain intact over vouchers %06d..000119" % oldest in str(summary)
 
     # A PC that never pulled before starts at the oldest kept record, unchecked.
-    fresh = pull_over(_Cable(journal), str(tmp_path / "fresh.sqlite"), timeout_s=TIMEOUT_S)
+    fresh = pull_over(_cable(journal), str(tmp_path / "fresh.sqlite"), timeout_s=TIMEOUT_S)
     assert fresh.chain.problems == []
     assert any("oldest the terminal holds" in note for note in fresh.chain.notes)
 
@@ -244,10 +210,10 @@ def test_a_ring_that_dropped_records_never_pulled_is_not_a_break(tmp_path):
 def test_a_formatted_journal_is_flagged_where_the_chain_starts_again(tmp_path):
     db_path = str(tmp_path / "store.sqlite")
     flash, journal = _filled(5)
-    assert pull_over(_Cable(journal), db_path, timeout_s=TIMEOUT_S).chain.problems == []
+    assert pull_over(_cable(journal), db_path, timeout_s=TIMEOUT_S).chain.problems == []
     journal.format(FORMAT_CONFIRMATION)
     journal.append(_sale(6).encode())
-    summary = pull_over(_Cable(journal), db_path, timeout_s=TIMEOUT_S)
+    summary = pull_over(_cable(journal), db_path, timeout_s=TIMEOUT_S)
     assert [voucher for voucher, _ in summary.chain.problems] == [6]
     assert "formatted or replaced after voucher 000005" in str(summary)
 
@@ -255,7 +221,7 @@ def test_a_formatted_journal_is_flagged_where_the_chain_starts_again(tmp_path):
 def test_the_chain_head_survives_in_the_store(tmp_path):
     db_path = str(tmp_path / "store.sqlite")
     flash, journal = _filled(3)
-    pull_over(_Cable(journal), db_path, timeout_s=TIMEOUT_S)
+    pull_over(_cable(journal), db_path, timeout_s=TIMEOUT_S)
     with Store(db_path) as store:
         assert store.chain_head(TERMINAL) == (3, journal.chain_hash())
         assert store.chain_head("T9") is None
@@ -277,7 +243,7 @@ def test_records_of_the_older_format_are_noted_and_the_chain_runs_on_from_them(t
     for number in (4, 5):
         journal.append(_sale(number).encode())
 
-    summary = pull_over(_Cable(journal), str(tmp_path / "store.sqlite"), timeout_s=TIMEOUT_S)
+    summary = pull_over(_cable(journal), str(tmp_path / "store.sqlite"), timeout_s=TIMEOUT_S)
     assert summary.chain.problems == [] and summary.chain.unlinked == 3
     text = str(summary)
     assert "3 record(s) written by an older journal format carry no link" in text
@@ -291,15 +257,15 @@ def test_the_export_mark_waits_before_a_break_until_a_person_accepts_it(tmp_path
     journal = _journal(flash)
 
     # The terminal keeps the records from the break on, whatever its policy.
-    first = pull_over(_Cable(journal), db_path, timeout_s=TIMEOUT_S)
+    first = pull_over(_cable(journal), db_path, timeout_s=TIMEOUT_S)
     assert first.exported_up_to == 7 and journal.exported_up_to() == 7
     assert "run pull again with --accept-break 8" in str(first)
 
     # Pulling again changes nothing while nobody has looked.
-    again = pull_over(_Cable(journal), db_path, timeout_s=TIMEOUT_S)
+    again = pull_over(_cable(journal), db_path, timeout_s=TIMEOUT_S)
     assert again.exported_up_to == 7 and again.exit_status == 0
     assert "export confirmed up to voucher 7, not past it" in str(again)
 
-    accepted = pull_over(_Cable(journal), db_path, timeout_s=TIMEOUT_S, accept_breaks_to=8)
+    accepted = pull_over(_cable(journal), db_path, timeout_s=TIMEOUT_S, accept_breaks_to=8)
     assert accepted.exported_up_to == 12 and journal.exported_up_to() == 12
     assert accepted.export_note == ""
