@@ -7,7 +7,7 @@ from reslip import deploy
 from terminal import link
 from terminal.link import ServiceLink
 
-from test_pull_chain import _Cable, _filled
+from test_pull_chain import _cable, _filled
 
 
 class _Transport:
@@ -17,7 +17,7 @@ class _Transport:
 
 
 def test_the_locked_terminal_message_names_no_other_command():
-    cable = _Cable(_filled(1)[1])
+    cable = _cable(_filled(1)[1])
     cable.device = ServiceLink(cable.to_device, cable.from_device, _filled(1)[1],
                                {"terminal": "00000007", "firmware": "1.0"},
                                break_on_ctrl_c=False, key=bytes(32), locked=True)
